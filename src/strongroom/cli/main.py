@@ -1,0 +1,33 @@
+"""``strongroom server | credentials``: the entry point and its sub-commands."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from strongroom.cli import credentials, server
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="strongroom", description="A self-hosted key management service.")
+    parser.add_argument("--log-level", default=os.environ.get("STRONGROOM_LOG_LEVEL", "INFO"),
+                        help="DEBUG, INFO, WARNING or ERROR (default INFO)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    server.add_parser(commands)
+    credentials.add_parser(commands)
+    return parser
+
+
+def data_dir_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("STRONGROOM_DATA_DIR", ".strongroom")),
+                        help="directory of the database, keys and TLS material (default ./.strongroom)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return args.run(args)

@@ -1,0 +1,113 @@
+"""The typed errors of the core.
+
+Every layer below the protocol adapters raises one of these; each adapter maps the class to its own wire
+shape (for AWS: ``{"__type", "message"}`` and an HTTP status). Messages are safe to show a caller: they
+never carry key material, plaintext or secrets.
+
+    StrongroomError
+    ├── InvalidRequestError          input the core refuses (AWS ValidationException)
+    │   ├── InvalidAliasNameError
+    │   ├── InvalidArnError
+    │   ├── InvalidMarkerError
+    │   └── TagError
+    ├── NotFoundError
+    ├── AlreadyExistsError
+    ├── InvalidCiphertextError       one opaque error for every decrypt failure
+    ├── IncorrectKeyError            the ciphertext was made under another key
+    ├── KeyStateError                the key's state forbids the operation
+    │   └── DisabledError
+    ├── KeyUsageError
+    ├── UnsupportedError
+    ├── LimitExceededError
+    ├── MalformedPolicyError
+    ├── AccessDeniedError
+    ├── AuthenticationError          no valid credentials (the adapter says which way)
+    ├── SealedError                  the root of trust is not available (retryable)
+    └── InternalError                a fault of ours; details go to the log, not the caller
+"""
+
+from __future__ import annotations
+
+
+class StrongroomError(Exception):
+    """Root of every error the core raises on purpose."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidRequestError(StrongroomError):
+    pass
+
+
+class InvalidAliasNameError(InvalidRequestError):
+    pass
+
+
+class InvalidArnError(InvalidRequestError):
+    pass
+
+
+class InvalidMarkerError(InvalidRequestError):
+    pass
+
+
+class TagError(InvalidRequestError):
+    pass
+
+
+class NotFoundError(StrongroomError):
+    pass
+
+
+class AlreadyExistsError(StrongroomError):
+    pass
+
+
+class InvalidCiphertextError(StrongroomError):
+    pass
+
+
+class IncorrectKeyError(StrongroomError):
+    pass
+
+
+class KeyStateError(StrongroomError):
+    pass
+
+
+class DisabledError(KeyStateError):
+    pass
+
+
+class KeyUsageError(StrongroomError):
+    pass
+
+
+class UnsupportedError(StrongroomError):
+    pass
+
+
+class LimitExceededError(StrongroomError):
+    pass
+
+
+class MalformedPolicyError(StrongroomError):
+    pass
+
+
+class AccessDeniedError(StrongroomError):
+    pass
+
+
+class AuthenticationError(StrongroomError):
+    pass
+
+
+class SealedError(StrongroomError):
+    pass
+
+
+class InternalError(StrongroomError):
+    pass

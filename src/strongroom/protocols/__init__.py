@@ -1,0 +1,1 @@
+"""Protocol adapters: each turns its wire format into calls on the core service and back."""

@@ -1,0 +1,108 @@
+"""The AWS KMS front door: one HTTP request in, one JSON 1.1 response out.
+
+Order of checks: framing → SigV4 → operation → JSON body → model validation → core call. Every failure,
+including our own bugs, leaves as an AWS-shaped JSON error; a 5xx never says what went wrong inside.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import uuid
+from typing import Any
+
+import orjson
+
+from strongroom.domain.context import Caller, RequestContext
+from strongroom.errors import StrongroomError
+from strongroom.protocols.aws.errors import AwsError, aws_error_for, internal_error
+from strongroom.protocols.aws.model import KmsModel, ValidationFailure
+from strongroom.protocols.aws.operations import OPERATIONS
+from strongroom.protocols.aws.sigv4 import SigV4Error, SigV4Verifier
+from strongroom.protocols.http import HttpRequest, HttpResponse
+from strongroom.service.core import Core
+
+log = logging.getLogger("strongroom.aws")
+
+TARGET_PREFIX = "TrentService."
+CONTENT_TYPE = "application/x-amz-json-1.1"
+_ACCEPTED_CONTENT_TYPES = (CONTENT_TYPE, "application/json")
+
+
+def _encode(value: Any) -> str:
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(f"cannot render {type(value).__name__}")
+
+
+class AwsKmsApp:
+    def __init__(self, core: Core, model: KmsModel | None = None) -> None:
+        self.core = core
+        self.model = model or KmsModel()
+        self.verifier = SigV4Verifier(core.credentials.lookup, now=core.clock.now)
+        missing = self.model.operation_names - OPERATIONS.keys()
+        self._unsupported = frozenset(missing)
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        request_id = str(uuid.uuid4())
+        try:
+            body = self._handle(request, request_id)
+            status = 200
+        except AwsError as exc:
+            status, body = exc.status, {"__type": exc.code, "message": exc.message}
+        headers = [("x-amzn-RequestId", request_id)]
+        return HttpResponse(status, orjson.dumps(body, default=_encode), CONTENT_TYPE, headers)
+
+    def _handle(self, request: HttpRequest, request_id: str) -> dict[str, Any]:
+        operation = self._operation(request)
+        try:
+            verified = self.verifier.verify(request)
+        except SigV4Error as exc:
+            raise AwsError(exc.code, exc.message, exc.status) from None
+        ctx = RequestContext(
+            Caller(verified.access_key.account_id, verified.access_key.access_key_id,
+                   verified.access_key.principal_arn),
+            verified.region, request.client_ip, request.secure, request_id)
+        if operation not in OPERATIONS:
+            if operation in self._unsupported:
+                raise AwsError("UnsupportedOperationException",
+                               f"{operation} is not supported by this server yet.")
+            raise AwsError("UnknownOperationException", f"Unknown operation {TARGET_PREFIX}{operation}")
+        params = self._params(operation, request)
+        try:
+            result = OPERATIONS[operation](self.core, ctx, params)
+        except StrongroomError as exc:
+            error = aws_error_for(exc)
+            if error.status >= 500:
+                log.error("%s failed (request %s): %r", operation, request_id, exc)
+            raise error from None
+        except Exception:
+            log.exception("%s failed unexpectedly (request %s)", operation, request_id)
+            raise internal_error() from None
+        return result or {}
+
+    @staticmethod
+    def _operation(request: HttpRequest) -> str:
+        if request.method != "POST" or request.path != "/":
+            raise AwsError("UnknownOperationException",
+                           "This endpoint serves the AWS KMS API: POST / with an X-Amz-Target header.")
+        target = request.headers.get("x-amz-target", "")
+        if not target.startswith(TARGET_PREFIX):
+            raise AwsError("UnknownOperationException", f"Unknown operation {target or '(no X-Amz-Target)'}")
+        return target[len(TARGET_PREFIX):]
+
+    def _params(self, operation: str, request: HttpRequest) -> dict[str, Any]:
+        content_type = request.headers.get("content-type", CONTENT_TYPE).split(";", 1)[0].strip().lower()
+        if content_type not in _ACCEPTED_CONTENT_TYPES:
+            raise AwsError("SerializationException", f"Unsupported Content-Type {content_type}; "
+                                                     f"expected {CONTENT_TYPE}")
+        try:
+            body = orjson.loads(request.body) if request.body else {}
+        except orjson.JSONDecodeError:
+            raise AwsError("SerializationException", "The request body is not valid JSON.") from None
+        if not isinstance(body, dict):
+            raise AwsError("SerializationException", "The request body must be a JSON object.")
+        try:
+            return self.model.validate(operation, body)
+        except ValidationFailure as exc:
+            raise AwsError(exc.code, exc.message) from None

@@ -1,0 +1,77 @@
+"""Key lifecycle and key policy operations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strongroom.domain.context import RequestContext
+from strongroom.protocols.aws import shapes
+from strongroom.service.core import Core
+
+
+def _tags(params: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(t["TagKey"], t["TagValue"]) for t in params.get("Tags") or ()]
+
+
+def create_key(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+    key = core.keys.create_key(
+        ctx, description=p.get("Description", ""), key_usage=p.get("KeyUsage"),
+        key_spec=p.get("KeySpec") or p.get("CustomerMasterKeySpec"), origin=p.get("Origin"),
+        policy=p.get("Policy"), tags=_tags(p), multi_region=bool(p.get("MultiRegion")))
+    return {"KeyMetadata": shapes.key_metadata(key, core.keys.current_material_id(key))}
+
+
+def describe_key(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+    key = core.keys.describe_key(ctx, p["KeyId"])
+    return {"KeyMetadata": shapes.key_metadata(key, core.keys.current_material_id(key))}
+
+
+def list_keys(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+    found = core.keys.list_keys(ctx, p.get("Limit"), p.get("Marker"))
+    entries = [{"KeyId": k.key_id, "KeyArn": k.arn} for k in found.items]
+    return shapes.page("Keys", entries, found.next_marker)
+
+
+def enable_key(core: Core, ctx: RequestContext, p: dict[str, Any]) -> None:
+    core.keys.enable_key(ctx, p["KeyId"])
+
+
+def disable_key(core: Core, ctx: RequestContext, p: dict[str, Any]) -> None:
+    core.keys.disable_key(ctx, p["KeyId"])
+
+
+def schedule_key_deletion(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+    key = core.keys.schedule_key_deletion(ctx, p["KeyId"], p.get("PendingWindowInDays"))
+    return {"KeyId": key.arn, "DeletionDate": key.deletion_date, "KeyState": key.state.value,
+            "PendingWindowInDays": key.pending_window_days}
+
+
+def cancel_key_deletion(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+    return {"KeyId": core.keys.cancel_key_deletion(ctx, p["KeyId"]).arn}
+
+
+def update_key_description(core: Core, ctx: RequestContext, p: dict[str, Any]) -> None:
+    core.keys.update_key_description(ctx, p["KeyId"], p["Description"])
+
+
+def get_key_policy(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+    name = p.get("PolicyName") or "default"
+    return {"Policy": core.keys.get_key_policy(ctx, p["KeyId"], name), "PolicyName": name}
+
+
+def list_key_policies(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+    return shapes.page("PolicyNames", core.keys.list_key_policies(ctx, p["KeyId"]), None)
+
+
+HANDLERS = {
+    "CreateKey": create_key,
+    "DescribeKey": describe_key,
+    "ListKeys": list_keys,
+    "EnableKey": enable_key,
+    "DisableKey": disable_key,
+    "ScheduleKeyDeletion": schedule_key_deletion,
+    "CancelKeyDeletion": cancel_key_deletion,
+    "UpdateKeyDescription": update_key_description,
+    "GetKeyPolicy": get_key_policy,
+    "ListKeyPolicies": list_key_policies,
+}

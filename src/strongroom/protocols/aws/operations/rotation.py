@@ -1,0 +1,54 @@
+"""Rotation operations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strongroom.domain.context import RequestContext
+from strongroom.protocols.aws import shapes
+from strongroom.service.core import Core
+
+
+def enable_key_rotation(core: Core, ctx: RequestContext, p: dict[str, Any]) -> None:
+    core.rotation.enable_key_rotation(ctx, p["KeyId"], p.get("RotationPeriodInDays"))
+
+
+def disable_key_rotation(core: Core, ctx: RequestContext, p: dict[str, Any]) -> None:
+    core.rotation.disable_key_rotation(ctx, p["KeyId"])
+
+
+def get_key_rotation_status(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+    key = core.rotation.get_key_rotation_status(ctx, p["KeyId"])
+    out: dict[str, Any] = {"KeyRotationEnabled": key.rotation_period_days is not None, "KeyId": key.arn}
+    if key.rotation_period_days is not None:
+        out["RotationPeriodInDays"] = key.rotation_period_days
+        out["NextRotationDate"] = key.next_rotation_at
+    return out
+
+
+def rotate_key_on_demand(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+    return {"KeyId": core.rotation.rotate_key_on_demand(ctx, p["KeyId"]).arn}
+
+
+def list_key_rotations(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+    include_all = p.get("IncludeKeyMaterial") == "ALL_KEY_MATERIAL"
+    found = core.rotation.list_key_rotations(ctx, p["KeyId"], include_all, p.get("Limit"), p.get("Marker"))
+    entries = []
+    for rotation in found.items:
+        entry: dict[str, Any] = {"KeyId": rotation.key.arn, "KeyMaterialId": rotation.material_id,
+                                 "RotationDate": rotation.rotated_at,
+                                 "KeyMaterialState": "CURRENT" if rotation.version == rotation.key.current_version
+                                 else "NON_CURRENT"}
+        if rotation.rotation_type is not None:
+            entry["RotationType"] = rotation.rotation_type
+        entries.append(entry)
+    return shapes.page("Rotations", entries, found.next_marker)
+
+
+HANDLERS = {
+    "EnableKeyRotation": enable_key_rotation,
+    "DisableKeyRotation": disable_key_rotation,
+    "GetKeyRotationStatus": get_key_rotation_status,
+    "RotateKeyOnDemand": rotate_key_on_demand,
+    "ListKeyRotations": list_key_rotations,
+}

@@ -1,0 +1,1 @@
+"""The server process: configuration, wiring, the HTTP transport, TLS and worker processes."""

@@ -1,0 +1,54 @@
+"""Server configuration: command-line options, with environment variables for what tests and CI fix."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DATA_DIR = Path(".strongroom")
+DATABASE_FILE = "strongroom.db"
+ROOT_KEY_FILE = "root.key"
+DEFAULT_REGION = "us-east-1"
+
+
+class ConfigError(Exception):
+    """The configuration cannot start a server; the message says what is missing."""
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    data_dir: Path
+    dev: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8080
+    tls_port: int = 8443
+    workers: int = 1
+    root_key_file: Path | None = None
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    scheduler_interval: float = 60.0
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / DATABASE_FILE
+
+    def check(self) -> None:
+        """Outside dev mode every secret must be configured explicitly; say all that is missing."""
+        if self.workers < 1:
+            raise ConfigError("--workers must be at least 1")
+        if self.dev:
+            return
+        missing = []
+        if self.root_key_file is None:
+            missing.append("a root key (--root-key-file or STRONGROOM_ROOT_KEY_FILE)")
+        if self.tls_cert is None or self.tls_key is None:
+            missing.append("TLS material (--tls-cert and --tls-key, or STRONGROOM_TLS_CERT and STRONGROOM_TLS_KEY)")
+        if missing:
+            raise ConfigError("refusing to start outside --dev without " + " and ".join(missing)
+                              + "; use --dev for a local development server")
+
+
+def env_path(name: str) -> Path | None:
+    value = os.environ.get(name)
+    return Path(value) if value else None

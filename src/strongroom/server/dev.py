@@ -1,0 +1,76 @@
+"""Dev mode: everything a local server needs, created on first start and reused afterwards."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from strongroom.server.config import DEFAULT_REGION, ROOT_KEY_FILE, ServerConfig
+from strongroom.server.tls import ensure_dev_tls
+from strongroom.service.core import Core
+from strongroom.service.credentials import new_account_id
+from strongroom.trust.key_file import create_root_key_file
+
+CREDENTIALS_FILE = "dev-credentials"
+DEFAULT_DEV_ACCOUNT = "111122223333"
+
+
+@dataclass(frozen=True)
+class DevAccount:
+    account_id: str
+    access_key_id: str
+    secret_access_key: str
+
+
+def prepare_dev_files(config: ServerConfig) -> ServerConfig:
+    """Create the data directory, root key and TLS material if missing; return the completed config."""
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(config.data_dir, 0o700)
+    root_key = config.root_key_file or config.data_dir / ROOT_KEY_FILE
+    if not root_key.exists():
+        create_root_key_file(root_key)
+    tls = ensure_dev_tls(config.data_dir / "tls")
+    return ServerConfig(**{**config.__dict__, "root_key_file": root_key,
+                           "tls_cert": config.tls_cert or tls.server_cert,
+                           "tls_key": config.tls_key or tls.server_key})
+
+
+def ensure_dev_account(core: Core, data_dir: Path) -> DevAccount:
+    """The dev access key: fixed by STRONGROOM_DEV_* variables, else the one from an earlier start, else new."""
+    saved = _read_credentials(data_dir / CREDENTIALS_FILE)
+    account_id = os.environ.get("STRONGROOM_DEV_ACCOUNT_ID") or saved.get("account_id") or DEFAULT_DEV_ACCOUNT
+    access_key_id = os.environ.get("STRONGROOM_DEV_ACCESS_KEY_ID") or saved.get("aws_access_key_id")
+    secret = os.environ.get("STRONGROOM_DEV_SECRET_ACCESS_KEY") or saved.get("aws_secret_access_key")
+    existing = core.credentials.lookup(access_key_id) if access_key_id else None
+    if existing is None or existing.secret_access_key != secret or existing.account_id != account_id:
+        if existing is not None:
+            core.credentials.delete(existing.access_key_id)
+        created = core.credentials.create(account_id or new_account_id(), access_key_id=access_key_id,
+                                          secret_access_key=secret)
+        access_key_id, secret = created.access_key_id, created.secret_access_key
+    account = DevAccount(account_id, access_key_id, secret)  # type: ignore[arg-type]
+    _write_credentials(data_dir / CREDENTIALS_FILE, account)
+    return account
+
+
+def _read_credentials(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    values = {}
+    for line in path.read_text().splitlines():
+        if "=" in line:
+            name, _, value = line.partition("=")
+            values[name.strip()] = value.strip()
+    return values
+
+
+def _write_credentials(path: Path, account: DevAccount) -> None:
+    text = (f"[default]\naws_access_key_id = {account.access_key_id}\n"
+            f"aws_secret_access_key = {account.secret_access_key}\n"
+            f"region = {DEFAULT_REGION}\n# account_id = {account.account_id}\n")
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+    os.replace(tmp, path)

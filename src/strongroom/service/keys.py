@@ -1,0 +1,153 @@
+"""Key lifecycle: create, describe, list, enable, disable, schedule and cancel deletion, tags, policy."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from strongroom.crypto.aead import new_key, random_bytes
+from strongroom.crypto.wrapping import KeyEncryptionKey
+from strongroom.domain import keys as rules
+from strongroom.domain.clock import Clock
+from strongroom.domain.context import RequestContext
+from strongroom.domain.keys import Key, KeyState
+from strongroom.domain.pagination import Page, decode_marker, page_of
+from strongroom.domain.policy import DEFAULT_POLICY_NAME, check_policy_document, default_key_policy
+from strongroom.domain.references import new_key_id
+from strongroom.domain.tags import merged_tags
+from strongroom.errors import InvalidRequestError, KeyStateError, NotFoundError
+from strongroom.service.key_hierarchy import material_label
+from strongroom.service.keyring import KeyRing
+from strongroom.storage.base import Store
+from strongroom.storage.records import StoredVersion
+
+
+def new_material_id() -> str:
+    return random_bytes(32).hex()
+
+
+class KeyService:
+    def __init__(self, store: Store, ring: KeyRing, kek: KeyEncryptionKey, clock: Clock) -> None:
+        self._store = store
+        self._ring = ring
+        self._kek = kek
+        self._clock = clock
+
+    def new_version(self, key_id: str, version: int, rotation_type: str | None) -> StoredVersion:
+        """Fresh material for one version of a key, wrapped before it goes anywhere."""
+        wrapped = self._kek.wrap(new_key(), material_label(key_id, version))
+        return StoredVersion(version, new_material_id(), self._clock.now(), rotation_type, wrapped)
+
+    def create_key(self, ctx: RequestContext, *, description: str = "", key_usage: str | None = None,
+                   key_spec: str | None = None, origin: str | None = None, policy: str | None = None,
+                   tags: Sequence[tuple[str, str]] = (), multi_region: bool = False) -> Key:
+        key_spec = key_spec or rules.SYMMETRIC_DEFAULT
+        key_usage = key_usage or rules.KeyUsage.ENCRYPT_DECRYPT
+        origin = origin or rules.Origin.AWS_KMS
+        rules.check_creatable(key_spec, key_usage, origin)
+        if multi_region:
+            raise rules.UnsupportedError("Multi-Region keys are not supported by this server yet.")
+        if policy is not None:
+            check_policy_document(policy)
+        key_id = new_key_id()
+        key = Key(key_id=key_id, account_id=ctx.caller.account_id, region=ctx.region,
+                  created_at=self._clock.now(), description=description, key_spec=key_spec,
+                  key_usage=key_usage, origin=origin, policy=policy, tags=merged_tags({}, tags))
+        self._store.insert_key(key, self.new_version(key_id, 1, None))
+        self._ring.remember(key)
+        return key
+
+    def describe_key(self, ctx: RequestContext, key_ref: str) -> Key:
+        return self._ring.resolve(ctx, key_ref)
+
+    def current_material_id(self, key: Key) -> str:
+        return self._ring.version(key, key.current_version).material_id
+
+    def list_keys(self, ctx: RequestContext, limit: int | None, marker: str | None) -> Page[Key]:
+        after = decode_marker(marker)
+        limit = limit or 100
+        found = self._store.list_keys(ctx.caller.account_id, ctx.region, after, limit + 1)
+        return page_of(found, limit, lambda key: key.key_id)
+
+    def _change(self, ctx: RequestContext, key_ref: str, change) -> Key:  # type: ignore[no-untyped-def]
+        """Read-modify-write one key inside a transaction, from fresh state."""
+        found = self._ring.resolve(ctx, key_ref, allow_alias=False)
+        with self._store.transaction():
+            key = self._store.get_key(found.key_id)
+            if key is None:
+                raise NotFoundError(f"Key '{key_ref}' does not exist")
+            updated = change(key)
+            if updated is not key:
+                self._store.update_key(updated)
+        self._ring.remember(updated)
+        return updated
+
+    def enable_key(self, ctx: RequestContext, key_ref: str) -> Key:
+        def enable(key: Key) -> Key:
+            key.check_not_pending_deletion()
+            return key if key.state is KeyState.ENABLED else key.evolve(state=KeyState.ENABLED)
+        return self._change(ctx, key_ref, enable)
+
+    def disable_key(self, ctx: RequestContext, key_ref: str) -> Key:
+        def disable(key: Key) -> Key:
+            key.check_not_pending_deletion()
+            return key if key.state is KeyState.DISABLED else key.evolve(state=KeyState.DISABLED)
+        return self._change(ctx, key_ref, disable)
+
+    def schedule_key_deletion(self, ctx: RequestContext, key_ref: str, pending_window_days: int | None) -> Key:
+        days = rules.DEFAULT_PENDING_WINDOW_DAYS if pending_window_days is None else pending_window_days
+        if not rules.MIN_PENDING_WINDOW_DAYS <= days <= rules.MAX_PENDING_WINDOW_DAYS:
+            raise InvalidRequestError(
+                f"PendingWindowInDays must be between {rules.MIN_PENDING_WINDOW_DAYS} and "
+                f"{rules.MAX_PENDING_WINDOW_DAYS}.")
+
+        def schedule(key: Key) -> Key:
+            key.check_not_pending_deletion()
+            return key.evolve(state=KeyState.PENDING_DELETION, pending_window_days=days,
+                              deletion_date=self._clock.now() + days * rules.DAY_SECONDS)
+        return self._change(ctx, key_ref, schedule)
+
+    def cancel_key_deletion(self, ctx: RequestContext, key_ref: str) -> Key:
+        def cancel(key: Key) -> Key:
+            if key.state is not KeyState.PENDING_DELETION:
+                raise KeyStateError(f"{key.arn} is not pending deletion.")
+            return key.evolve(state=KeyState.DISABLED, deletion_date=None, pending_window_days=None)
+        return self._change(ctx, key_ref, cancel)
+
+    def update_key_description(self, ctx: RequestContext, key_ref: str, description: str) -> Key:
+        def describe(key: Key) -> Key:
+            key.check_not_pending_deletion()
+            return key.evolve(description=description)
+        return self._change(ctx, key_ref, describe)
+
+    # --- tags ---------------------------------------------------------------------------------
+
+    def tag_resource(self, ctx: RequestContext, key_ref: str, tags: Sequence[tuple[str, str]]) -> Key:
+        def tag(key: Key) -> Key:
+            key.check_not_pending_deletion()
+            return key.evolve(tags=merged_tags(key.tags, tags))
+        return self._change(ctx, key_ref, tag)
+
+    def untag_resource(self, ctx: RequestContext, key_ref: str, tag_keys: Sequence[str]) -> Key:
+        def untag(key: Key) -> Key:
+            key.check_not_pending_deletion()
+            return key.evolve(tags={k: v for k, v in key.tags.items() if k not in set(tag_keys)})
+        return self._change(ctx, key_ref, untag)
+
+    def list_resource_tags(self, ctx: RequestContext, key_ref: str, limit: int | None,
+                           marker: str | None) -> Page[tuple[str, str]]:
+        key = self._ring.resolve(ctx, key_ref, allow_alias=False)
+        after = decode_marker(marker) or ""
+        items = sorted((k, v) for k, v in key.tags.items() if k > after)
+        return page_of(items, limit, lambda item: item[0])
+
+    # --- policy (stored; evaluation comes with the authorization engine) -----------------------
+
+    def get_key_policy(self, ctx: RequestContext, key_ref: str, policy_name: str | None) -> str:
+        key = self._ring.resolve(ctx, key_ref, allow_alias=False)
+        if (policy_name or DEFAULT_POLICY_NAME) != DEFAULT_POLICY_NAME:
+            raise NotFoundError(f"Policy {policy_name} does not exist for {key.arn}.")
+        return key.policy or default_key_policy(key.account_id)
+
+    def list_key_policies(self, ctx: RequestContext, key_ref: str) -> list[str]:
+        self._ring.resolve(ctx, key_ref, allow_alias=False)
+        return [DEFAULT_POLICY_NAME]

@@ -1,0 +1,1 @@
+"""Persistence: one Store interface, implemented on SQLite (the embedded default)."""

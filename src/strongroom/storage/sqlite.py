@@ -1,0 +1,233 @@
+"""The embedded default store: one SQLite file in WAL mode, every commit durable (synchronous=FULL).
+
+Several worker processes may share the file. ``changed_elsewhere`` reads SQLite's ``data_version``,
+which moves only when another connection commits, so each process can cache keys and drop the cache the
+moment any other process writes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import orjson
+
+from strongroom.domain.aliases import Alias
+from strongroom.domain.keys import Key, KeyState
+from strongroom.errors import AlreadyExistsError, InternalError
+from strongroom.storage.migrations import migrations_for
+from strongroom.storage.records import StoredAccessKey, StoredVersion
+
+_KEY_COLUMNS = (
+    "key_id, account_id, region, created_at, description, key_spec, key_usage, origin, state, "
+    "deletion_date, pending_window_days, rotation_period_days, next_rotation_at, policy, "
+    "current_version, on_demand_rotations, multi_region, tags"
+)
+
+
+def _key_row(key: Key) -> tuple:
+    return (key.key_id, key.account_id, key.region, key.created_at, key.description, key.key_spec,
+            key.key_usage, key.origin, key.state.value, key.deletion_date, key.pending_window_days,
+            key.rotation_period_days, key.next_rotation_at, key.policy, key.current_version,
+            key.on_demand_rotations, int(key.multi_region), orjson.dumps(key.tags).decode())
+
+
+def _key_from(row: tuple) -> Key:
+    return Key(key_id=row[0], account_id=row[1], region=row[2], created_at=row[3], description=row[4],
+               key_spec=row[5], key_usage=row[6], origin=row[7], state=KeyState(row[8]),
+               deletion_date=row[9], pending_window_days=row[10], rotation_period_days=row[11],
+               next_rotation_at=row[12], policy=row[13], current_version=row[14],
+               on_demand_rotations=row[15], multi_region=bool(row[16]), tags=orjson.loads(row[17]))
+
+
+def _alias_from(row: tuple) -> Alias:
+    return Alias(*row)
+
+
+class SqliteStore:
+    def __init__(self, path: Path, *, busy_timeout_ms: int = 10_000) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._lock = threading.RLock()
+        self._depth = 0
+        for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON",
+                       f"busy_timeout={busy_timeout_ms}"):
+            self._db.execute(f"PRAGMA {pragma}")
+        self._migrate()
+        self._data_version = self._read_data_version()
+
+    def close(self) -> None:
+        self._db.close()
+
+    # --- transactions and change detection ---------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            else:
+                self._db.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    def _read_data_version(self) -> int:
+        return self._db.execute("PRAGMA data_version").fetchone()[0]
+
+    def changed_elsewhere(self) -> bool:
+        version = self._read_data_version()
+        if version != self._data_version:
+            self._data_version = version
+            return True
+        return False
+
+    def _migrate(self) -> None:
+        with self.transaction():
+            current = self._db.execute("PRAGMA user_version").fetchone()[0]
+            steps = migrations_for("sqlite")
+            if current > len(steps):
+                raise InternalError(f"database schema version {current} is newer than this server")
+            for number, sql in steps[current:]:
+                for statement in sql.split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {number}")
+
+    def schema_version(self) -> int:
+        return self._db.execute("PRAGMA user_version").fetchone()[0]
+
+    def _write(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
+        with self.transaction():
+            return self._db.execute(sql, params)
+
+    # --- key-encryption key ------------------------------------------------------------------
+
+    def get_wrapped_kek(self) -> bytes | None:
+        row = self._db.execute("SELECT wrapped FROM kek WHERE id = 1").fetchone()
+        return row[0] if row else None
+
+    def put_wrapped_kek(self, wrapped: bytes) -> None:
+        self._write("INSERT INTO kek (id, wrapped) VALUES (1, ?)", (wrapped,))
+
+    # --- accounts and access keys ------------------------------------------------------------
+
+    def ensure_account(self, account_id: str, now: float) -> None:
+        self._write("INSERT OR IGNORE INTO accounts (account_id, created_at) VALUES (?, ?)", (account_id, now))
+
+    def put_access_key(self, key: StoredAccessKey) -> None:
+        try:
+            self._write("INSERT INTO access_keys VALUES (?, ?, ?, ?, ?, ?)",
+                        (key.access_key_id, key.account_id, key.user_name, key.wrapped_secret, key.status,
+                         key.created_at))
+        except sqlite3.IntegrityError:
+            raise AlreadyExistsError(f"Access key {key.access_key_id} already exists") from None
+
+    def get_access_key(self, access_key_id: str) -> StoredAccessKey | None:
+        row = self._db.execute("SELECT * FROM access_keys WHERE access_key_id = ?", (access_key_id,)).fetchone()
+        return StoredAccessKey(*row) if row else None
+
+    def list_access_keys(self, account_id: str | None) -> list[StoredAccessKey]:
+        if account_id is None:
+            rows = self._db.execute("SELECT * FROM access_keys ORDER BY account_id, access_key_id")
+        else:
+            rows = self._db.execute("SELECT * FROM access_keys WHERE account_id = ? ORDER BY access_key_id",
+                                    (account_id,))
+        return [StoredAccessKey(*row) for row in rows]
+
+    def delete_access_key(self, access_key_id: str) -> bool:
+        return self._write("DELETE FROM access_keys WHERE access_key_id = ?", (access_key_id,)).rowcount > 0
+
+    # --- keys ---------------------------------------------------------------------------------
+
+    def insert_key(self, key: Key, first_version: StoredVersion) -> None:
+        with self.transaction():
+            self._db.execute(f"INSERT INTO keys ({_KEY_COLUMNS}) VALUES ({', '.join('?' * 18)})", _key_row(key))
+            self.add_version(key.key_id, first_version)
+
+    def get_key(self, key_id: str) -> Key | None:
+        row = self._db.execute(f"SELECT {_KEY_COLUMNS} FROM keys WHERE key_id = ?", (key_id,)).fetchone()
+        return _key_from(row) if row else None
+
+    def update_key(self, key: Key) -> None:
+        row = _key_row(key)
+        assignments = ", ".join(f"{c.strip()} = ?" for c in _KEY_COLUMNS.split(",")[1:])
+        self._write(f"UPDATE keys SET {assignments} WHERE key_id = ?", row[1:] + (row[0],))
+
+    def delete_key(self, key_id: str) -> None:
+        self._write("DELETE FROM keys WHERE key_id = ?", (key_id,))
+
+    def list_keys(self, account_id: str, region: str, after: str | None, limit: int) -> list[Key]:
+        rows = self._db.execute(
+            f"SELECT {_KEY_COLUMNS} FROM keys WHERE account_id = ? AND region = ? AND key_id > ? "
+            "ORDER BY key_id LIMIT ?", (account_id, region, after or "", limit))
+        return [_key_from(row) for row in rows]
+
+    def add_version(self, key_id: str, version: StoredVersion) -> None:
+        self._write("INSERT INTO key_versions VALUES (?, ?, ?, ?, ?, ?)",
+                    (key_id, version.version, version.material_id, version.created_at, version.rotation_type,
+                     version.wrapped_material))
+
+    def get_versions(self, key_id: str) -> list[StoredVersion]:
+        rows = self._db.execute(
+            "SELECT version, material_id, created_at, rotation_type, wrapped_material FROM key_versions "
+            "WHERE key_id = ? ORDER BY version", (key_id,))
+        return [StoredVersion(*row) for row in rows]
+
+    def keys_due(self, now: float) -> Iterator[str]:
+        rows = self._db.execute(
+            "SELECT key_id FROM keys WHERE deletion_date <= ? UNION "
+            "SELECT key_id FROM keys WHERE next_rotation_at <= ?", (now, now)).fetchall()
+        return iter([row[0] for row in rows])
+
+    # --- aliases ------------------------------------------------------------------------------
+
+    def insert_alias(self, alias: Alias) -> None:
+        try:
+            self._write("INSERT INTO aliases VALUES (?, ?, ?, ?, ?, ?)",
+                        (alias.account_id, alias.region, alias.name, alias.target_key_id, alias.created_at,
+                         alias.updated_at))
+        except sqlite3.IntegrityError:
+            raise AlreadyExistsError(f"An alias with the name {alias.arn} already exists") from None
+
+    def get_alias(self, account_id: str, region: str, name: str) -> Alias | None:
+        row = self._db.execute("SELECT * FROM aliases WHERE account_id = ? AND region = ? AND name = ?",
+                               (account_id, region, name)).fetchone()
+        return _alias_from(row) if row else None
+
+    def update_alias(self, alias: Alias) -> None:
+        self._write("UPDATE aliases SET target_key_id = ?, updated_at = ? "
+                    "WHERE account_id = ? AND region = ? AND name = ?",
+                    (alias.target_key_id, alias.updated_at, alias.account_id, alias.region, alias.name))
+
+    def delete_alias(self, account_id: str, region: str, name: str) -> None:
+        self._write("DELETE FROM aliases WHERE account_id = ? AND region = ? AND name = ?",
+                    (account_id, region, name))
+
+    def list_aliases(self, account_id: str, region: str, key_id: str | None, after: str | None,
+                     limit: int) -> list[Alias]:
+        sql = "SELECT * FROM aliases WHERE account_id = ? AND region = ? AND name > ?"
+        params: tuple = (account_id, region, after or "")
+        if key_id is not None:
+            sql += " AND target_key_id = ?"
+            params += (key_id,)
+        rows = self._db.execute(sql + " ORDER BY name LIMIT ?", params + (limit,))
+        return [_alias_from(row) for row in rows]
+
+    def count_aliases(self, key_id: str) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM aliases WHERE target_key_id = ?", (key_id,)).fetchone()[0]
