@@ -1,0 +1,47 @@
+"""Fixtures shared by the in-process tests: a real core over a real SQLite file, with a manual clock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from strongroom.domain.clock import ManualClock
+from strongroom.domain.context import Caller, RequestContext
+from strongroom.service.core import Core
+from strongroom.storage.sqlite import SqliteStore
+from strongroom.trust.key_file import FileRootOfTrust, create_root_key_file
+
+ACCOUNT = "111122223333"
+REGION = "us-east-1"
+
+
+def make_ctx(account: str = ACCOUNT, region: str = REGION) -> RequestContext:
+    return RequestContext(Caller(account, "AKIATESTTESTTESTTEST", f"arn:aws:iam::{account}:root"), region)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    create_root_key_file(tmp_path / "root.key")
+    return tmp_path
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(1_800_000_000.0)
+
+
+def open_core(data_dir: Path, clock: ManualClock | None = None) -> Core:
+    return Core(SqliteStore(data_dir / "strongroom.db"), FileRootOfTrust(data_dir / "root.key"), clock)
+
+
+@pytest.fixture
+def core(data_dir: Path, clock: ManualClock):
+    c = open_core(data_dir, clock)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def ctx() -> RequestContext:
+    return make_ctx()
