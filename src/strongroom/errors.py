@@ -22,6 +22,7 @@ never carry key material, plaintext or secrets.
     ├── MalformedPolicyError
     ├── AccessDeniedError
     ├── AuthenticationError          no valid credentials (the adapter says which way)
+    ├── DryRunSucceeded              a DryRun request would have succeeded
     ├── SealedError                  the root of trust is not available (retryable)
     └── InternalError                a fault of ours; details go to the log, not the caller
 """
@@ -102,6 +103,10 @@ class AccessDeniedError(StrongroomError):
 
 
 class AuthenticationError(StrongroomError):
+    pass
+
+
+class DryRunSucceeded(StrongroomError):
     pass
 
 

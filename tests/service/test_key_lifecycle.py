@@ -104,3 +104,21 @@ def test_tags_rules(core, ctx):
     assert list(core.keys.list_resource_tags(ctx, key.key_id, None, None).items) == [("b", "2")]
     with pytest.raises(TagError):
         core.keys.tag_resource(ctx, key.key_id, [(f"t{i}", "v") for i in range(50)])
+
+
+def test_dry_run_checks_but_does_nothing(core, ctx):
+    from strongroom.errors import DryRunSucceeded
+
+    key = core.keys.create_key(ctx)
+    blob = core.crypto.encrypt(ctx, key.key_id, b"x").ciphertext
+    with pytest.raises(DryRunSucceeded):
+        core.crypto.encrypt(ctx, key.key_id, b"x", dry_run=True)
+    with pytest.raises(DryRunSucceeded):
+        core.crypto.decrypt(ctx, blob, dry_run=True)
+    with pytest.raises(InvalidCiphertextError):  # a dry run still checks the ciphertext
+        core.crypto.decrypt(ctx, blob[:-1] + bytes([blob[-1] ^ 1]), dry_run=True)
+    with pytest.raises(DryRunSucceeded):
+        core.crypto.decrypt(ctx, b"junk", key_ref=key.key_id, dry_run=True, ignore_ciphertext=True)
+    core.keys.disable_key(ctx, key.key_id)
+    with pytest.raises(DisabledError):  # a dry run that would fail says why
+        core.crypto.generate_data_key(ctx, key.key_id, key_spec="AES_256", dry_run=True)

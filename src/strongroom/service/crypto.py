@@ -10,7 +10,7 @@ from strongroom.crypto.aead import random_bytes
 from strongroom.domain.context import RequestContext
 from strongroom.domain.encryption_context import canonical_encryption_context
 from strongroom.domain.keys import Key
-from strongroom.errors import IncorrectKeyError, InvalidCiphertextError, InvalidRequestError
+from strongroom.errors import DryRunSucceeded, IncorrectKeyError, InvalidCiphertextError, InvalidRequestError
 from strongroom.service.keyring import KeyRing
 
 DATA_KEY_SPECS = {"AES_256": 32, "AES_128": 16}
@@ -18,6 +18,7 @@ MAX_RANDOM_BYTES = 1024
 MAX_PLAINTEXT_BYTES = 4096
 
 Context = Mapping[str, str] | None
+DRY_RUN_MESSAGE = "The request would have succeeded, but the DryRun parameter was set."
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,14 +78,32 @@ class CryptoService:
                                     canonical_encryption_context(context))
         return Sealed(blob, key, current.material_id)
 
-    def encrypt(self, ctx: RequestContext, key_ref: str, plaintext: bytes, context: Context = None) -> Sealed:
+    def encrypt(self, ctx: RequestContext, key_ref: str, plaintext: bytes, context: Context = None, *,
+                dry_run: bool = False) -> Sealed:
         if not 1 <= len(plaintext) <= MAX_PLAINTEXT_BYTES:
             raise InvalidRequestError(f"Plaintext must be between 1 and {MAX_PLAINTEXT_BYTES} bytes.")
-        return self._seal(self._usable_key(ctx, key_ref), plaintext, context)
+        key = self._usable_key(ctx, key_ref)
+        if dry_run:
+            raise DryRunSucceeded(DRY_RUN_MESSAGE)
+        return self._seal(key, plaintext, context)
 
     def decrypt(self, ctx: RequestContext, ciphertext: bytes, context: Context = None,
-                key_ref: str | None = None) -> Opened:
-        """Open a blob; it names its own key and version. Every malformed or forged blob is one error."""
+                key_ref: str | None = None, *, dry_run: bool = False, ignore_ciphertext: bool = False) -> Opened:
+        """Open a blob; it names its own key and version. Every malformed or forged blob is one error.
+
+        A dry run checks everything a real call would (the ciphertext too, unless ``ignore_ciphertext``, in
+        which case the KeyId is required) and then reports success without returning plaintext."""
+        if dry_run and ignore_ciphertext:
+            if key_ref is None:
+                raise InvalidRequestError("KeyId is required when DryRunModifiers contains IGNORE_CIPHERTEXT.")
+            self._usable_key(ctx, key_ref)
+            raise DryRunSucceeded(DRY_RUN_MESSAGE)
+        opened = self._open(ctx, ciphertext, context, key_ref)
+        if dry_run:
+            raise DryRunSucceeded(DRY_RUN_MESSAGE)
+        return opened
+
+    def _open(self, ctx: RequestContext, ciphertext: bytes, context: Context, key_ref: str | None) -> Opened:
         header = ciphertext_blob.read_header(ciphertext)
         if key_ref is not None:
             expected = self._ring.resolve(ctx, key_ref)
@@ -102,15 +121,20 @@ class CryptoService:
 
     def re_encrypt(self, ctx: RequestContext, ciphertext: bytes, destination_key_ref: str, *,
                    source_context: Context = None, destination_context: Context = None,
-                   source_key_ref: str | None = None) -> ReEncrypted:
+                   source_key_ref: str | None = None, dry_run: bool = False,
+                   ignore_ciphertext: bool = False) -> ReEncrypted:
         destination = self._usable_key(ctx, destination_key_ref)
-        source = self.decrypt(ctx, ciphertext, source_context, source_key_ref)
+        source = self.decrypt(ctx, ciphertext, source_context, source_key_ref, dry_run=dry_run,
+                              ignore_ciphertext=ignore_ciphertext)
         return ReEncrypted(source, self._seal(destination, source.plaintext, destination_context))
 
     def generate_data_key(self, ctx: RequestContext, key_ref: str, *, key_spec: str | None = None,
-                          number_of_bytes: int | None = None, context: Context = None) -> DataKey:
+                          number_of_bytes: int | None = None, context: Context = None,
+                          dry_run: bool = False) -> DataKey:
         length = data_key_length(key_spec, number_of_bytes)
         key = self._usable_key(ctx, key_ref)
+        if dry_run:
+            raise DryRunSucceeded(DRY_RUN_MESSAGE)
         plaintext = random_bytes(length)
         return DataKey(plaintext, self._seal(key, plaintext, context))
 

@@ -37,6 +37,7 @@ _CODES: dict[type[errors.StrongroomError], tuple[str, int]] = {
     errors.MalformedPolicyError: ("MalformedPolicyDocumentException", 400),
     errors.AccessDeniedError: ("AccessDeniedException", 400),
     errors.AuthenticationError: ("UnrecognizedClientException", 400),
+    errors.DryRunSucceeded: ("DryRunOperationException", 412),
     errors.SealedError: ("KMSInternalException", 503),
     errors.InternalError: ("KMSInternalException", 500),
 }

@@ -16,15 +16,21 @@ def _check_algorithm(value: str | None) -> None:
         raise InvalidRequestError(f"EncryptionAlgorithm {value} is not valid for a symmetric key.")
 
 
+def _ignores_ciphertext(p: dict[str, Any]) -> bool:
+    return "IGNORE_CIPHERTEXT" in (p.get("DryRunModifiers") or ())
+
+
 def encrypt(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
     _check_algorithm(p.get("EncryptionAlgorithm"))
-    sealed = core.crypto.encrypt(ctx, p["KeyId"], p["Plaintext"], p.get("EncryptionContext"))
+    sealed = core.crypto.encrypt(ctx, p["KeyId"], p["Plaintext"], p.get("EncryptionContext"),
+                                 dry_run=bool(p.get("DryRun")))
     return {"CiphertextBlob": sealed.ciphertext, "KeyId": sealed.key.arn, "EncryptionAlgorithm": SYMMETRIC_DEFAULT}
 
 
 def decrypt(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
     _check_algorithm(p.get("EncryptionAlgorithm"))
-    opened = core.crypto.decrypt(ctx, p["CiphertextBlob"], p.get("EncryptionContext"), p.get("KeyId"))
+    opened = core.crypto.decrypt(ctx, p["CiphertextBlob"], p.get("EncryptionContext"), p.get("KeyId"),
+                                 dry_run=bool(p.get("DryRun")), ignore_ciphertext=_ignores_ciphertext(p))
     return {"KeyId": opened.key.arn, "Plaintext": opened.plaintext, "EncryptionAlgorithm": SYMMETRIC_DEFAULT,
             "KeyMaterialId": opened.material_id}
 
@@ -34,7 +40,8 @@ def re_encrypt(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, 
     _check_algorithm(p.get("DestinationEncryptionAlgorithm"))
     done = core.crypto.re_encrypt(
         ctx, p["CiphertextBlob"], p["DestinationKeyId"], source_context=p.get("SourceEncryptionContext"),
-        destination_context=p.get("DestinationEncryptionContext"), source_key_ref=p.get("SourceKeyId"))
+        destination_context=p.get("DestinationEncryptionContext"), source_key_ref=p.get("SourceKeyId"),
+        dry_run=bool(p.get("DryRun")), ignore_ciphertext=_ignores_ciphertext(p))
     return {"CiphertextBlob": done.destination.ciphertext, "SourceKeyId": done.source.key.arn,
             "KeyId": done.destination.key.arn, "SourceEncryptionAlgorithm": SYMMETRIC_DEFAULT,
             "DestinationEncryptionAlgorithm": SYMMETRIC_DEFAULT, "SourceKeyMaterialId": done.source.material_id,
@@ -44,7 +51,7 @@ def re_encrypt(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, 
 def _data_key(core: Core, ctx: RequestContext, p: dict[str, Any]):  # type: ignore[no-untyped-def]
     return core.crypto.generate_data_key(ctx, p["KeyId"], key_spec=p.get("KeySpec"),
                                          number_of_bytes=p.get("NumberOfBytes"),
-                                         context=p.get("EncryptionContext"))
+                                         context=p.get("EncryptionContext"), dry_run=bool(p.get("DryRun")))
 
 
 def generate_data_key(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
