@@ -139,9 +139,7 @@ class ServerProcess:
             PYTHONUNBUFFERED="1",
         )
         with open(log_file, "wb") as log:
-            self.proc = subprocess.Popen(
-                cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
-            )
+            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
         info = ServerInfo(
             endpoint=f"http://127.0.0.1:{port}",
             tls_endpoint=f"https://127.0.0.1:{tls_port}",

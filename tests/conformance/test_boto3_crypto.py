@@ -218,8 +218,6 @@ def test_truncated_and_garbage_ciphertexts_are_invalid(kms: Any, key: str) -> No
 
 
 def test_4096_byte_plaintext_ciphertext_fits_the_6144_byte_cap(kms: Any, key: str) -> None:
-    blob = kms.encrypt(KeyId=key, Plaintext=b"\xab" * 4096, EncryptionContext={"a": "b" * 100})[
-        "CiphertextBlob"
-    ]
+    blob = kms.encrypt(KeyId=key, Plaintext=b"\xab" * 4096, EncryptionContext={"a": "b" * 100})["CiphertextBlob"]
     assert len(blob) <= 6144
     assert len(blob) > 4096

@@ -184,9 +184,7 @@ def test_disable_is_idempotent(kms: Any, new_key: Any) -> None:
 
 
 @pytest.mark.parametrize("days", [6, 31, 0, 365])
-def test_schedule_key_deletion_window_outside_7_to_30_rejected(
-    kms_novalidate: Any, new_key: Any, days: int
-) -> None:
+def test_schedule_key_deletion_window_outside_7_to_30_rejected(kms_novalidate: Any, new_key: Any, days: int) -> None:
     arn = new_key()
     expect_error(VALIDATION, kms_novalidate.schedule_key_deletion, KeyId=arn, PendingWindowInDays=days)
     assert kms_novalidate.describe_key(KeyId=arn)["KeyMetadata"]["KeyState"] == "Enabled"

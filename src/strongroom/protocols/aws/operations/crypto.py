@@ -20,6 +20,18 @@ def _ignores_ciphertext(p: dict[str, Any]) -> bool:
     return "IGNORE_CIPHERTEXT" in (p.get("DryRunModifiers") or ())
 
 
+def _ciphertext(p: dict[str, Any]) -> bytes:
+    """The model leaves CiphertextBlob optional (for IGNORE_CIPHERTEXT dry runs); every other call needs it."""
+    blob = p.get("CiphertextBlob")
+    if blob is None:
+        if p.get("DryRun") and _ignores_ciphertext(p):
+            return b""
+        raise InvalidRequestError(
+            "1 validation error detected: Value null at 'ciphertextBlob' failed to satisfy constraint: "
+            "Member must not be null")
+    return blob
+
+
 def encrypt(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
     _check_algorithm(p.get("EncryptionAlgorithm"))
     sealed = core.crypto.encrypt(ctx, p["KeyId"], p["Plaintext"], p.get("EncryptionContext"),
@@ -29,7 +41,7 @@ def encrypt(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any
 
 def decrypt(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
     _check_algorithm(p.get("EncryptionAlgorithm"))
-    opened = core.crypto.decrypt(ctx, p["CiphertextBlob"], p.get("EncryptionContext"), p.get("KeyId"),
+    opened = core.crypto.decrypt(ctx, _ciphertext(p), p.get("EncryptionContext"), p.get("KeyId"),
                                  dry_run=bool(p.get("DryRun")), ignore_ciphertext=_ignores_ciphertext(p))
     return {"KeyId": opened.key.arn, "Plaintext": opened.plaintext, "EncryptionAlgorithm": SYMMETRIC_DEFAULT,
             "KeyMaterialId": opened.material_id}
@@ -39,7 +51,7 @@ def re_encrypt(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, 
     _check_algorithm(p.get("SourceEncryptionAlgorithm"))
     _check_algorithm(p.get("DestinationEncryptionAlgorithm"))
     done = core.crypto.re_encrypt(
-        ctx, p["CiphertextBlob"], p["DestinationKeyId"], source_context=p.get("SourceEncryptionContext"),
+        ctx, _ciphertext(p), p["DestinationKeyId"], source_context=p.get("SourceEncryptionContext"),
         destination_context=p.get("DestinationEncryptionContext"), source_key_ref=p.get("SourceKeyId"),
         dry_run=bool(p.get("DryRun")), ignore_ciphertext=_ignores_ciphertext(p))
     return {"CiphertextBlob": done.destination.ciphertext, "SourceKeyId": done.source.key.arn,
