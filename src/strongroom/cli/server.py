@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import ssl
 import sys
 from dataclasses import replace
 from pathlib import Path
 
 from strongroom.server.config import ConfigError, ServerConfig, env_path
 from strongroom.server.dev import ensure_dev_account, prepare_dev_files
+from strongroom.server.tls import server_ssl_context
 from strongroom.server.wiring import open_core
 from strongroom.server.workers import run_workers
 from strongroom.trust.key_file import RootKeyFileError
@@ -46,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
         config.check()
         if config.dev:
             config = prepare_dev_files(config)
+        _check_tls_material(config)
         core = open_core(config)
     except (ConfigError, RootKeyFileError) as exc:
         print(f"strongroom: {exc}", file=sys.stderr)
@@ -58,6 +61,16 @@ def run(args: argparse.Namespace) -> int:
         core.close()
     run_workers(replace(config))
     return 0
+
+
+def _check_tls_material(config: ServerConfig) -> None:
+    if not config.tls_port:
+        return
+    assert config.tls_cert is not None and config.tls_key is not None
+    try:
+        server_ssl_context(config.tls_cert, config.tls_key)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"cannot load TLS material {config.tls_cert} / {config.tls_key}: {exc}") from None
 
 
 def _announce_dev(config: ServerConfig, account) -> None:  # type: ignore[no-untyped-def]
