@@ -48,9 +48,14 @@ def run(args: argparse.Namespace) -> int:
         config.check()
         if config.dev:
             config = prepare_dev_files(config)
-        _check_tls_material(config)
         core = open_core(config)
     except (ConfigError, RootKeyFileError) as exc:
+        print(f"strongroom: {exc}", file=sys.stderr)
+        return 2
+    try:
+        _check_tls_material(config)
+    except ConfigError as exc:
+        core.close()
         print(f"strongroom: {exc}", file=sys.stderr)
         return 2
     try:
