@@ -15,12 +15,18 @@ Every server is stopped by its PID: SIGTERM, up to 10 s, then SIGKILL.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from kms_harness import ServerInfo, ServerProcess
+
+# The test modules import the helpers as ``kms_harness``; make that work under any --import-mode.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).parent))
+
+from kms_harness import ServerInfo, ServerProcess  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -28,6 +28,7 @@ from aws_encryption_sdk.key_providers.kms import (
     KMSMasterKey,
     StrictAwsKmsMasterKeyProvider,
 )
+from aws_encryption_sdk.structures import EncryptedDataKey, MasterKeyInfo
 from botocore.exceptions import ClientError
 from kms_harness import REGION, ServerInfo
 
@@ -99,9 +100,7 @@ def test_esdk_message_for_two_keys_decrypts_with_the_second(
     assert decrypted == b"two recipients"
 
 
-def test_esdk_decrypt_with_a_different_key_fails(
-    botocore_session: botocore.session.Session, new_key: Any
-) -> None:
+def test_esdk_decrypt_with_a_different_key_fails(botocore_session: botocore.session.Session, new_key: Any) -> None:
     a, b = new_key(Description="esdk a"), new_key(Description="esdk b")
     ciphertext, _ = SDK.encrypt(source=b"for a only", key_provider=_provider(botocore_session, a))
     with pytest.raises(DecryptKeyError):
@@ -111,18 +110,25 @@ def test_esdk_decrypt_with_a_different_key_fails(
 def test_kms_refuses_a_data_key_of_another_key(
     botocore_session: botocore.session.Session, server: ServerInfo, new_key: Any
 ) -> None:
-    """Ask KMS itself (via the SDK's master key for B) to unwrap A's data key: IncorrectKeyException."""
+    """A's encrypted data key relabelled as B's: the SDK asks KMS to unwrap it with B -> IncorrectKeyException.
+
+    (The SDK itself never sends an EDK to a key it does not name, so the relabelling is what makes the
+    server, not the SDK, refuse.)
+    """
     a, b = new_key(Description="esdk a"), new_key(Description="esdk b")
-    ciphertext, header = SDK.encrypt(
+    _, header = SDK.encrypt(
         source=b"wrapped under a", key_provider=_provider(botocore_session, a), encryption_context=CONTEXT
     )
     (edk,) = header.encrypted_data_keys
-    provider_b = _provider(botocore_session, b)
-    master_b = provider_b.master_key(b)
+    relabelled = EncryptedDataKey(
+        key_provider=MasterKeyInfo(provider_id=edk.key_provider.provider_id, key_info=b.encode()),
+        encrypted_data_key=edk.encrypted_data_key,
+    )
+    master_b = _provider(botocore_session, b).master_key(b)
     assert isinstance(master_b, KMSMasterKey)
     assert master_b.config.client.meta.endpoint_url == server.endpoint
     with pytest.raises(DecryptKeyError) as ei:
-        master_b._decrypt_data_key(edk, header.algorithm, header.encryption_context)
+        master_b.decrypt_data_key(relabelled, header.algorithm, header.encryption_context)
     cause = ei.value.__cause__
     assert isinstance(cause, ClientError), repr(cause)
     assert cause.response["Error"]["Code"] == "IncorrectKeyException"

@@ -13,8 +13,9 @@ from kms_harness import TEST_ACCOUNT_ID, ServerProcess, clean_env, error_code
 
 
 def strongroom(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "strongroom", *args], capture_output=True, text=True,
-                          timeout=60, env=env or clean_env())
+    return subprocess.run(
+        [sys.executable, "-m", "strongroom", *args], capture_output=True, text=True, timeout=60, env=env or clean_env()
+    )
 
 
 def test_refuses_to_start_outside_dev_without_root_key_and_tls(tmp_path: Path) -> None:
@@ -27,8 +28,17 @@ def test_refuses_a_root_key_others_can_read(tmp_path: Path) -> None:
     root_key = tmp_path / "root.key"
     root_key.write_text("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n")
     os.chmod(root_key, 0o644)
-    done = strongroom("server", "--data-dir", str(tmp_path), "--root-key-file", str(root_key),
-                      "--tls-cert", str(tmp_path / "c.pem"), "--tls-key", str(tmp_path / "k.pem"))
+    done = strongroom(
+        "server",
+        "--data-dir",
+        str(tmp_path),
+        "--root-key-file",
+        str(root_key),
+        "--tls-cert",
+        str(tmp_path / "c.pem"),
+        "--tls-key",
+        str(tmp_path / "k.pem"),
+    )
     assert done.returncode == 2 and "readable by others" in done.stderr
 
 
@@ -64,8 +74,9 @@ def test_credentials_managed_by_the_cli_while_the_server_runs(two_workers) -> No
     created = strongroom("credentials", "create", "--account", TEST_ACCOUNT_ID, "--data-dir", str(info.data_dir))
     assert created.returncode == 0, created.stderr
     fields = dict(line.split(" = ") for line in created.stdout.strip().splitlines())
-    new_client = info.client(aws_access_key_id=fields["aws_access_key_id"],
-                             aws_secret_access_key=fields["aws_secret_access_key"])
+    new_client = info.client(
+        aws_access_key_id=fields["aws_access_key_id"], aws_secret_access_key=fields["aws_secret_access_key"]
+    )
     assert new_client.list_keys()["Truncated"] is False
 
     listed = strongroom("credentials", "list", "--data-dir", str(info.data_dir))
@@ -78,8 +89,7 @@ def test_credentials_managed_by_the_cli_while_the_server_runs(two_workers) -> No
         with pytest.raises(Exception) as refused:
             new_client.list_keys()
         assert error_code(refused.value) == "UnrecognizedClientException"
-    assert strongroom("credentials", "delete", "AKIANOSUCHKEY0000000", "--data-dir",
-                      str(info.data_dir)).returncode == 1
+    assert strongroom("credentials", "delete", "AKIANOSUCHKEY0000000", "--data-dir", str(info.data_dir)).returncode == 1
 
 
 def test_keys_aliases_and_ciphertexts_survive_a_restart(tmp_path: Path) -> None:
@@ -103,6 +113,15 @@ def test_refuses_tls_material_it_cannot_load(tmp_path: Path) -> None:
     root_key = tmp_path / "root.key"
     root_key.write_text("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n")
     os.chmod(root_key, 0o600)
-    done = strongroom("server", "--data-dir", str(tmp_path), "--root-key-file", str(root_key),
-                      "--tls-cert", str(tmp_path / "missing.pem"), "--tls-key", str(tmp_path / "missing-key.pem"))
+    done = strongroom(
+        "server",
+        "--data-dir",
+        str(tmp_path),
+        "--root-key-file",
+        str(root_key),
+        "--tls-cert",
+        str(tmp_path / "missing.pem"),
+        "--tls-key",
+        str(tmp_path / "missing-key.pem"),
+    )
     assert done.returncode == 2 and "cannot load TLS material" in done.stderr

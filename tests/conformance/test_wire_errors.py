@@ -67,9 +67,11 @@ def _ok(resp: RawResponse) -> dict[str, Any]:
 
 def test_signed_request_works(server: ServerInfo) -> None:
     """Baseline for the negative tests below: the same hand-signed request succeeds."""
-    doc = _ok(signed_call(server, "ListKeys", {"Limit": 1}))
+    resp = signed_call(server, "ListKeys", {"Limit": 1})
+    doc = _ok(resp)
     assert "Keys" in doc
     assert "__type" not in doc
+    assert resp.headers.get("x-amzn-RequestId"), "AWS answers carry x-amzn-RequestId (boto3 reads it)"
 
 
 def test_unsigned_request_rejected(server: ServerInfo) -> None:
@@ -263,9 +265,7 @@ def _raw_exchange(sock: socket.socket, request: bytes) -> tuple[bytes, bytes, by
 def _mongocrypt_style_request(server: ServerInfo, host_header: str, target: str, body: bytes) -> bytes:
     """A request framed like libmongocrypt's: ``Name:value`` without a space, sorted, ``Connection:close``."""
     url = f"{server.endpoint}/"
-    signed = sign_headers(
-        target, body, url=url, extra_headers={"Host": host_header, "Content-Length": str(len(body))}
-    )
+    signed = sign_headers(target, body, url=url, extra_headers={"Host": host_header, "Content-Length": str(len(body))})
     headers = {
         "Connection": "close",
         "Content-Length": str(len(body)),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 
 from strongroom.crypto.aead import OVERHEAD, Aead
 from strongroom.errors import InvalidCiphertextError
@@ -25,8 +26,18 @@ class BlobHeader:
     version: int
 
 
+@lru_cache(maxsize=65536)
+def _key_id_bytes(key_id: str) -> bytes:
+    return uuid.UUID(key_id).bytes
+
+
+@lru_cache(maxsize=65536)
+def _key_id_text(raw: bytes) -> str:
+    return str(uuid.UUID(bytes=raw))
+
+
 def _header(key_id: str, version: int) -> bytes:
-    return bytes([FORMAT_V1]) + uuid.UUID(key_id).bytes + version.to_bytes(4, "big")
+    return bytes([FORMAT_V1]) + _key_id_bytes(key_id) + version.to_bytes(4, "big")
 
 
 def seal(aead: Aead, key_id: str, version: int, plaintext: bytes, context: bytes) -> bytes:
@@ -38,7 +49,7 @@ def read_header(blob: bytes) -> BlobHeader:
     """Which key and version made this blob. Anything malformed is the one opaque error."""
     if len(blob) < HEADER_BYTES + OVERHEAD or blob[0] != FORMAT_V1:
         raise InvalidCiphertextError()
-    return BlobHeader(str(uuid.UUID(bytes=blob[1:17])), int.from_bytes(blob[17:21], "big"))
+    return BlobHeader(_key_id_text(blob[1:17]), int.from_bytes(blob[17:21], "big"))
 
 
 def open_blob(aead: Aead, blob: bytes, context: bytes) -> bytes:
