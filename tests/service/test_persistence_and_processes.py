@@ -48,3 +48,21 @@ def test_database_holds_no_plaintext_material_or_secrets(data_dir, ctx):
     assert material.material_id.encode() in raw  # sanity: we did read the right file
     with sqlite3.connect(data_dir / "strongroom.db") as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+
+
+def test_sealed_core_refuses_secrets_until_unsealed(data_dir, ctx):
+    from strongroom.errors import SealedError
+    from strongroom.trust.key_file import FileRootOfTrust
+
+    core = open_core(data_dir)
+    key = core.keys.create_key(ctx)
+    blob = core.crypto.encrypt(ctx, key.key_id, b"x").ciphertext
+    core.seal()
+    assert core.sealed
+    with pytest.raises(SealedError):
+        core.crypto.decrypt(ctx, blob)
+    with pytest.raises(SealedError):
+        core.keys.create_key(ctx)
+    core.unseal(FileRootOfTrust(data_dir / "root.key"))
+    assert core.crypto.decrypt(ctx, blob).plaintext == b"x"
+    core.close()

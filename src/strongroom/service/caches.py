@@ -19,8 +19,11 @@ class StoreCaches:
     def register(self, cache: _Clearable) -> None:
         self._caches.append(cache)
 
+    def clear_all(self) -> None:
+        for cache in self._caches:
+            cache.clear()
+
     def sync(self) -> None:
         """Cheap (one PRAGMA); called before reading anything cached."""
         if self._store.changed_elsewhere():
-            for cache in self._caches:
-                cache.clear()
+            self.clear_all()

@@ -7,7 +7,7 @@ from strongroom.service.aliases import AliasService
 from strongroom.service.caches import StoreCaches
 from strongroom.service.credentials import Credentials
 from strongroom.service.crypto import CryptoService
-from strongroom.service.key_hierarchy import open_key_hierarchy
+from strongroom.service.key_hierarchy import KeyHierarchy
 from strongroom.service.keyring import KeyRing
 from strongroom.service.keys import KeyService
 from strongroom.service.rotation import RotationService
@@ -16,19 +16,37 @@ from strongroom.trust.base import RootOfTrust
 
 
 class Core:
-    """Keys, crypto, aliases, rotation and credentials over one store, unlocked by one root of trust."""
+    """Keys, crypto, aliases, rotation and credentials over one store, unlocked by one root of trust.
 
-    def __init__(self, store: Store, root: RootOfTrust, clock: Clock | None = None) -> None:
+    Built without a root, the core starts sealed: everything that needs a secret raises ``SealedError``
+    until ``unseal`` is called.
+    """
+
+    def __init__(self, store: Store, root: RootOfTrust | None = None, clock: Clock | None = None) -> None:
         self.store = store
         self.clock = clock or SystemClock()
-        kek = open_key_hierarchy(store, root)
-        caches = StoreCaches(store)
-        self.ring = KeyRing(store, kek, caches)
-        self.credentials = Credentials(store, kek, self.clock, caches)
-        self.keys = KeyService(store, self.ring, kek, self.clock)
+        self.secrets = KeyHierarchy(store)
+        self.caches = StoreCaches(store)
+        self.ring = KeyRing(store, self.secrets, self.caches)
+        self.credentials = Credentials(store, self.secrets, self.clock, self.caches)
+        self.keys = KeyService(store, self.ring, self.secrets, self.clock)
         self.crypto = CryptoService(self.ring)
         self.aliases = AliasService(store, self.ring, self.clock)
         self.rotation = RotationService(store, self.ring, self.keys, self.clock)
+        if root is not None:
+            self.unseal(root)
+
+    @property
+    def sealed(self) -> bool:
+        return self.secrets.sealed
+
+    def unseal(self, root: RootOfTrust) -> None:
+        self.secrets.unseal(root)
+
+    def seal(self) -> None:
+        """Forget the KEK and every unwrapped secret derived from it."""
+        self.secrets.seal()
+        self.caches.clear_all()
 
     def close(self) -> None:
         self.store.close()

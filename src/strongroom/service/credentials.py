@@ -7,12 +7,11 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from strongroom.crypto.wrapping import KeyEncryptionKey
 from strongroom.domain.clock import Clock
 from strongroom.domain.context import AccessKey
 from strongroom.errors import InvalidRequestError
 from strongroom.service.caches import StoreCaches
-from strongroom.service.key_hierarchy import access_key_label
+from strongroom.service.key_hierarchy import KeyHierarchy, access_key_label
 from strongroom.storage.base import Store
 from strongroom.storage.records import StoredAccessKey
 
@@ -43,9 +42,9 @@ def new_secret_access_key() -> str:
 
 
 class Credentials:
-    def __init__(self, store: Store, kek: KeyEncryptionKey, clock: Clock, caches: StoreCaches) -> None:
+    def __init__(self, store: Store, secrets: KeyHierarchy, clock: Clock, caches: StoreCaches) -> None:
         self._store = store
-        self._kek = kek
+        self._secrets = secrets
         self._clock = clock
         self._caches = caches
         self._by_id: dict[str, AccessKey | None] = {}
@@ -66,7 +65,7 @@ class Credentials:
             self._store.ensure_account(account_id, now)
             self._store.put_access_key(StoredAccessKey(
                 access_key_id, account_id, user_name,
-                self._kek.wrap(secret_access_key.encode(), access_key_label(access_key_id)), "Active", now))
+                self._secrets.wrap(secret_access_key.encode(), access_key_label(access_key_id)), "Active", now))
         self._by_id.pop(access_key_id, None)
         return AccessKey(access_key_id, account_id, user_name, secret_access_key)
 
@@ -88,7 +87,7 @@ class Credentials:
         stored = self._store.get_access_key(access_key_id)
         found = None
         if stored is not None and stored.status == "Active":
-            secret = self._kek.unwrap(stored.wrapped_secret, access_key_label(access_key_id)).decode()
+            secret = self._secrets.unwrap(stored.wrapped_secret, access_key_label(access_key_id)).decode()
             found = AccessKey(stored.access_key_id, stored.account_id, stored.user_name, secret, stored.status)
         if len(self._by_id) > 10_000:
             self._by_id.clear()

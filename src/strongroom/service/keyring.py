@@ -9,13 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from strongroom.crypto.aead import Aead
-from strongroom.crypto.wrapping import KeyEncryptionKey
 from strongroom.domain.context import RequestContext
 from strongroom.domain.keys import Key
 from strongroom.domain.references import parse_key_reference
 from strongroom.errors import InvalidCiphertextError, NotFoundError
 from strongroom.service.caches import StoreCaches
-from strongroom.service.key_hierarchy import material_label
+from strongroom.service.key_hierarchy import KeyHierarchy, material_label
 from strongroom.storage.base import Store
 
 _MAX_CACHED = 100_000
@@ -29,9 +28,9 @@ class UsableVersion:
 
 
 class KeyRing:
-    def __init__(self, store: Store, kek: KeyEncryptionKey, caches: StoreCaches) -> None:
+    def __init__(self, store: Store, secrets: KeyHierarchy, caches: StoreCaches) -> None:
         self._store = store
-        self._kek = kek
+        self._secrets = secrets
         self._caches = caches
         self._keys: dict[str, Key | None] = {}
         self._aliases: dict[tuple[str, str, str], str | None] = {}
@@ -89,7 +88,7 @@ class KeyRing:
             pass
         for stored in self._store.get_versions(key.key_id):
             if stored.version == version:
-                material = self._kek.unwrap(stored.wrapped_material, material_label(key.key_id, version))
+                material = self._secrets.unwrap(stored.wrapped_material, material_label(key.key_id, version))
                 usable = UsableVersion(version, stored.material_id, Aead(material))
                 if len(self._versions) > _MAX_CACHED:
                     self._versions.clear()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from strongroom.crypto.aead import new_key, random_bytes
-from strongroom.crypto.wrapping import KeyEncryptionKey
 from strongroom.domain import keys as rules
 from strongroom.domain.clock import Clock
 from strongroom.domain.context import RequestContext
@@ -15,7 +14,7 @@ from strongroom.domain.policy import DEFAULT_POLICY_NAME, check_policy_document,
 from strongroom.domain.references import new_key_id
 from strongroom.domain.tags import merged_tags
 from strongroom.errors import InvalidRequestError, KeyStateError, NotFoundError
-from strongroom.service.key_hierarchy import material_label
+from strongroom.service.key_hierarchy import KeyHierarchy, material_label
 from strongroom.service.keyring import KeyRing
 from strongroom.storage.base import Store
 from strongroom.storage.records import StoredVersion
@@ -26,15 +25,15 @@ def new_material_id() -> str:
 
 
 class KeyService:
-    def __init__(self, store: Store, ring: KeyRing, kek: KeyEncryptionKey, clock: Clock) -> None:
+    def __init__(self, store: Store, ring: KeyRing, secrets: KeyHierarchy, clock: Clock) -> None:
         self._store = store
         self._ring = ring
-        self._kek = kek
+        self._secrets = secrets
         self._clock = clock
 
     def new_version(self, key_id: str, version: int, rotation_type: str | None) -> StoredVersion:
         """Fresh material for one version of a key, wrapped before it goes anywhere."""
-        wrapped = self._kek.wrap(new_key(), material_label(key_id, version))
+        wrapped = self._secrets.wrap(new_key(), material_label(key_id, version))
         return StoredVersion(version, new_material_id(), self._clock.now(), rotation_type, wrapped)
 
     def create_key(self, ctx: RequestContext, *, description: str = "", key_usage: str | None = None,

@@ -48,10 +48,25 @@ class AwsKmsApp:
         try:
             body = self._handle(request, request_id)
             status = 200
-        except AwsError as exc:
-            status, body = exc.status, {"__type": exc.code, "message": exc.message}
+        except Exception as exc:
+            error = self._wire_error(exc, request, request_id)
+            status, body = error.status, {"__type": error.code, "message": error.message}
         headers = [("x-amzn-RequestId", request_id)]
         return HttpResponse(status, orjson.dumps(body, default=_encode), CONTENT_TYPE, headers)
+
+    @staticmethod
+    def _wire_error(exc: Exception, request: HttpRequest, request_id: str) -> AwsError:
+        """Every failure as AWS's error shape; faults of ours are logged here and told to nobody else."""
+        if isinstance(exc, AwsError):
+            return exc
+        operation = request.headers.get("x-amz-target", "")
+        if isinstance(exc, StrongroomError):
+            error = aws_error_for(exc)
+            if error.status >= 500:
+                log.error("%s failed (request %s): %r", operation, request_id, exc)
+            return error
+        log.exception("%s failed unexpectedly (request %s)", operation, request_id)
+        return internal_error()
 
     def _handle(self, request: HttpRequest, request_id: str) -> dict[str, Any]:
         operation = self._operation(request)
@@ -69,17 +84,7 @@ class AwsKmsApp:
                                f"{operation} is not supported by this server yet.")
             raise AwsError("UnknownOperationException", f"Unknown operation {TARGET_PREFIX}{operation}")
         params = self._params(operation, request)
-        try:
-            result = OPERATIONS[operation](self.core, ctx, params)
-        except StrongroomError as exc:
-            error = aws_error_for(exc)
-            if error.status >= 500:
-                log.error("%s failed (request %s): %r", operation, request_id, exc)
-            raise error from None
-        except Exception:
-            log.exception("%s failed unexpectedly (request %s)", operation, request_id)
-            raise internal_error() from None
-        return result or {}
+        return OPERATIONS[operation](self.core, ctx, params) or {}
 
     @staticmethod
     def _operation(request: HttpRequest) -> str:
