@@ -11,6 +11,7 @@ never carry key material, plaintext or secrets.
     │   ├── InvalidMarkerError
     │   └── TagError
     ├── NotFoundError
+    ├── InvalidGrantError            an unknown grant id or a malformed grant token
     ├── AlreadyExistsError
     ├── InvalidCiphertextError       one opaque error for every decrypt failure
     ├── IncorrectKeyError            the ciphertext was made under another key
@@ -22,6 +23,7 @@ never carry key material, plaintext or secrets.
     ├── MalformedPolicyError
     ├── AccessDeniedError
     ├── AuthenticationError          no valid credentials (the adapter says which way)
+    │   └── ExpiredCredentialsError
     ├── DryRunSucceeded              a DryRun request would have succeeded
     ├── SealedError                  the root of trust is not available (retryable)
     └── InternalError                a fault of ours; details go to the log, not the caller
@@ -60,6 +62,12 @@ class TagError(InvalidRequestError):
 
 class NotFoundError(StrongroomError):
     pass
+
+
+class InvalidGrantError(StrongroomError):
+    def __init__(self, message: str = "", *, token: bool = False) -> None:
+        super().__init__(message)
+        self.token = token
 
 
 class AlreadyExistsError(StrongroomError):
@@ -103,6 +111,10 @@ class AccessDeniedError(StrongroomError):
 
 
 class AuthenticationError(StrongroomError):
+    pass
+
+
+class ExpiredCredentialsError(AuthenticationError):
     pass
 
 

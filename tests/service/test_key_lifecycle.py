@@ -27,12 +27,20 @@ def test_unsupported_specs_say_why(core, ctx):
 
 
 def test_keys_are_scoped_to_account_and_region(core, ctx):
+    from strongroom.errors import AccessDeniedError
+
     key = core.keys.create_key(ctx)
-    for other in (make_ctx(region="eu-west-1"), make_ctx(account="999988887777")):
+    blob = core.crypto.encrypt(ctx, key.key_id, b"x").ciphertext
+    other_region, other_account = make_ctx(region="eu-west-1"), make_ctx(account="999988887777")
+    for other in (other_region, other_account):
         with pytest.raises(NotFoundError):
-            core.keys.describe_key(other, key.key_id)
-        with pytest.raises(InvalidCiphertextError):
-            core.crypto.decrypt(other, core.crypto.encrypt(ctx, key.key_id, b"x").ciphertext)
+            core.keys.describe_key(other, key.key_id)  # a bare key id means a key of the caller's account
+    with pytest.raises(InvalidCiphertextError):
+        core.crypto.decrypt(other_region, blob)
+    with pytest.raises(AccessDeniedError):  # the default key policy trusts only its own account
+        core.crypto.decrypt(other_account, blob)
+    with pytest.raises(AccessDeniedError):
+        core.keys.describe_key(other_account, key.arn)
 
 
 def test_disabled_key_refuses_crypto_and_comes_back(core, ctx):

@@ -6,6 +6,7 @@ import sqlite3
 import pytest
 
 from strongroom.errors import DisabledError
+from strongroom.storage.migrations import migrations_for
 from tests.conftest import open_core
 
 
@@ -47,7 +48,7 @@ def test_database_holds_no_plaintext_material_or_secrets(data_dir, ctx):
     assert secret.encode() not in raw and b"plain-text-payload" not in raw
     assert material.material_id.encode() in raw  # sanity: we did read the right file
     with sqlite3.connect(data_dir / "strongroom.db") as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(migrations_for("sqlite"))
 
 
 def test_sealed_core_refuses_secrets_until_unsealed(data_dir, ctx):

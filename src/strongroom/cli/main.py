@@ -1,4 +1,4 @@
-"""``strongroom server | credentials``: the entry point and its sub-commands."""
+"""``strongroom server | credentials | accounts | users``: the entry point and its sub-commands."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ import argparse
 import logging
 import os
 import sys
-from pathlib import Path
 
-from strongroom.cli import credentials, server
+from strongroom.cli import credentials, principals, server
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,12 +17,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     server.add_parser(commands)
     credentials.add_parser(commands)
+    principals.add_parsers(commands)
     return parser
-
-
-def data_dir_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("STRONGROOM_DATA_DIR", ".strongroom")),
-                        help="directory of the database, keys and TLS material (default ./.strongroom)")
 
 
 def main(argv: list[str] | None = None) -> int:

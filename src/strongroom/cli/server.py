@@ -9,6 +9,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from strongroom.cli.common import data_dir_argument
 from strongroom.server.config import ConfigError, ServerConfig, env_path
 from strongroom.server.dev import ensure_dev_account, prepare_dev_files
 from strongroom.server.tls import server_ssl_context
@@ -18,8 +19,6 @@ from strongroom.trust.key_file import RootKeyFileError
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from strongroom.cli.main import data_dir_argument
-
     p = commands.add_parser("server", help="run the KMS server")
     p.add_argument("--dev", action="store_true",
                    help="development mode: create a root key, TLS material and a dev account as needed")

@@ -14,15 +14,24 @@ class AccessKey:
     user_name: str
     secret_access_key: str
     status: str = "Active"
+    session_token_digest: bytes | None = None  # temporary credentials only
+    expires_at: float | None = None
 
     def __repr__(self) -> str:  # never print the secret
         return f"AccessKey({self.access_key_id!r}, account={self.account_id!r}, user={self.user_name!r})"
 
     @property
     def principal_arn(self) -> str:
-        if self.user_name == "root":
-            return f"arn:aws:iam::{self.account_id}:root"
-        return f"arn:aws:iam::{self.account_id}:user/{self.user_name}"
+        return principal_arn(self.account_id, self.user_name)
+
+
+ROOT_USER = "root"
+
+
+def principal_arn(account_id: str, user_name: str) -> str:
+    if user_name == ROOT_USER:
+        return f"arn:aws:iam::{account_id}:root"
+    return f"arn:aws:iam::{account_id}:user/{user_name}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +39,11 @@ class Caller:
     account_id: str
     access_key_id: str
     principal_arn: str
+    user_name: str = ROOT_USER
+
+    @property
+    def is_root(self) -> bool:
+        return self.user_name == ROOT_USER
 
 
 @dataclass(frozen=True, slots=True)

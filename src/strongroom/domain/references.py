@@ -47,3 +47,11 @@ def parse_key_reference(value: str, *, allow_alias: bool = True) -> KeyReference
             raise NotFoundError(f"Invalid keyId {value}")
         return KeyReference(alias_name=value)
     return KeyReference(key_id=value)
+
+
+def requested_alias(value: str) -> str | None:
+    """The alias a KeyId names, if it names one (for the kms:RequestAlias condition key)."""
+    if value.startswith(ALIAS_PREFIX):
+        return value
+    marker = value.find(":" + ALIAS_PREFIX)
+    return value[marker + 1:] if value.startswith("arn:") and marker != -1 else None

@@ -47,7 +47,7 @@ def ensure_dev_account(core: Core, data_dir: Path) -> DevAccount:
         if existing is not None:
             core.credentials.delete(existing.access_key_id)
         created = core.credentials.create(account_id or new_account_id(), access_key_id=access_key_id,
-                                          secret_access_key=secret)
+                                          secret_access_key=secret).key
         access_key_id, secret = created.access_key_id, created.secret_access_key
     account = DevAccount(account_id, access_key_id, secret)  # type: ignore[arg-type]
     _write_credentials(data_dir / CREDENTIALS_FILE, account)

@@ -8,18 +8,21 @@ from strongroom.domain.context import RequestContext
 from strongroom.domain.keys import Key
 from strongroom.domain.pagination import Page, decode_marker, page_of
 from strongroom.errors import KeyUsageError, LimitExceededError, NotFoundError
+from strongroom.service.authorization import Authorizer
 from strongroom.service.keyring import KeyRing
 from strongroom.storage.base import Store
 
 
 class AliasService:
-    def __init__(self, store: Store, ring: KeyRing, clock: Clock) -> None:
+    def __init__(self, store: Store, ring: KeyRing, authz: Authorizer, clock: Clock) -> None:
         self._store = store
         self._ring = ring
+        self._authz = authz
         self._clock = clock
 
-    def _target(self, ctx: RequestContext, key_ref: str) -> Key:
+    def _target(self, ctx: RequestContext, key_ref: str, action: str) -> Key:
         key = self._ring.resolve(ctx, key_ref, allow_alias=False)
+        self._authz.check_key(ctx, action, key)
         key.check_not_pending_deletion()
         return key
 
@@ -29,7 +32,7 @@ class AliasService:
 
     def create_alias(self, ctx: RequestContext, name: str, target_key_ref: str) -> Alias:
         check_alias_name(name)
-        key = self._target(ctx, target_key_ref)
+        key = self._target(ctx, target_key_ref, "kms:CreateAlias")
         now = self._clock.now()
         alias = Alias(ctx.caller.account_id, ctx.region, name, key.key_id, now, now)
         with self._store.transaction():
@@ -40,12 +43,14 @@ class AliasService:
 
     def update_alias(self, ctx: RequestContext, name: str, target_key_ref: str) -> Alias:
         check_alias_name(name)
-        key = self._target(ctx, target_key_ref)
+        key = self._target(ctx, target_key_ref, "kms:UpdateAlias")
         with self._store.transaction():
             alias = self._store.get_alias(ctx.caller.account_id, ctx.region, name)
             if alias is None:
                 raise NotFoundError(f"Alias {alias_arn_of(ctx, name)} is not found.")
             current = self._store.get_key(alias.target_key_id)
+            if current is not None:
+                self._authz.check_key(ctx, "kms:UpdateAlias", current)
             if current is not None and (current.key_spec, current.key_usage) != (key.key_spec, key.key_usage):
                 raise KeyUsageError("The new target key must have the same key spec and usage as the old one.")
             if alias.target_key_id != key.key_id:
@@ -58,13 +63,18 @@ class AliasService:
     def delete_alias(self, ctx: RequestContext, name: str) -> None:
         check_alias_name(name)
         with self._store.transaction():
-            if self._store.get_alias(ctx.caller.account_id, ctx.region, name) is None:
+            alias = self._store.get_alias(ctx.caller.account_id, ctx.region, name)
+            if alias is None:
                 raise NotFoundError(f"Alias {alias_arn_of(ctx, name)} is not found.")
+            target = self._store.get_key(alias.target_key_id)
+            if target is not None:
+                self._authz.check_key(ctx, "kms:DeleteAlias", target)
             self._store.delete_alias(ctx.caller.account_id, ctx.region, name)
         self._ring.forget_alias(ctx.caller.account_id, ctx.region, name)
 
     def list_aliases(self, ctx: RequestContext, key_ref: str | None, limit: int | None,
                      marker: str | None) -> Page[Alias]:
+        self._authz.check_account(ctx, "kms:ListAliases")
         key_id = self._ring.resolve(ctx, key_ref, allow_alias=False).key_id if key_ref else None
         limit = limit or 100
         found = self._store.list_aliases(ctx.caller.account_id, ctx.region, key_id, decode_marker(marker),

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from strongroom.domain.clock import Clock, SystemClock
 from strongroom.service.aliases import AliasService
+from strongroom.service.authorization import Authorizer
 from strongroom.service.caches import StoreCaches
 from strongroom.service.credentials import Credentials
 from strongroom.service.crypto import CryptoService
+from strongroom.service.grants import GrantService
 from strongroom.service.key_hierarchy import KeyHierarchy
 from strongroom.service.keyring import KeyRing
 from strongroom.service.keys import KeyService
+from strongroom.service.principals import Principals
 from strongroom.service.rotation import RotationService
 from strongroom.storage.base import Store
 from strongroom.trust.base import RootOfTrust
 
 
 class Core:
-    """Keys, crypto, aliases, rotation and credentials over one store, unlocked by one root of trust.
+    """Keys, crypto, aliases, rotation, grants, principals and credentials over one store, unlocked by one
+    root of trust.
 
     Built without a root, the core starts sealed: everything that needs a secret raises ``SealedError``
     until ``unseal`` is called.
@@ -29,10 +33,13 @@ class Core:
         self.caches = StoreCaches(store)
         self.ring = KeyRing(store, self.secrets, self.caches)
         self.credentials = Credentials(store, self.secrets, self.clock, self.caches)
-        self.keys = KeyService(store, self.ring, self.secrets, self.clock)
-        self.crypto = CryptoService(self.ring)
-        self.aliases = AliasService(store, self.ring, self.clock)
+        self.principals = Principals(store, self.clock, self.caches)
+        self.authz = Authorizer(store, self.principals, self.clock, self.caches)
+        self.keys = KeyService(store, self.ring, self.secrets, self.authz, self.clock)
+        self.crypto = CryptoService(self.ring, self.authz)
+        self.aliases = AliasService(store, self.ring, self.authz, self.clock)
         self.rotation = RotationService(store, self.ring, self.keys, self.clock)
+        self.grants = GrantService(store, self.ring, self.authz, self.clock)
         if root is not None:
             self.unseal(root)
 

@@ -10,7 +10,9 @@ from strongroom.crypto.aead import random_bytes
 from strongroom.domain.context import RequestContext
 from strongroom.domain.encryption_context import canonical_encryption_context
 from strongroom.domain.keys import Key
+from strongroom.domain.references import requested_alias
 from strongroom.errors import DryRunSucceeded, IncorrectKeyError, InvalidCiphertextError, InvalidRequestError
+from strongroom.service.authorization import Authorizer
 from strongroom.service.keyring import KeyRing
 
 DATA_KEY_SPECS = {"AES_256": 32, "AES_128": 16}
@@ -62,12 +64,19 @@ def data_key_length(key_spec: str | None, number_of_bytes: int | None) -> int:
     return number_of_bytes
 
 
-class CryptoService:
-    def __init__(self, ring: KeyRing) -> None:
-        self._ring = ring
+ALGORITHM_FACTS = {"kms:EncryptionAlgorithm": "SYMMETRIC_DEFAULT"}
 
-    def _usable_key(self, ctx: RequestContext, key_ref: str) -> Key:
-        key = self._ring.resolve(ctx, key_ref)
+
+class CryptoService:
+    def __init__(self, ring: KeyRing, authz: Authorizer) -> None:
+        self._ring = ring
+        self._authz = authz
+
+    def _usable_key(self, ctx: RequestContext, key_ref: str, action: str, context: Context) -> Key:
+        """Resolve (any account, by ARN), authorize, then check usage and state, in AWS's order."""
+        key = self._ring.resolve(ctx, key_ref, cross_account=True)
+        self._authz.check_key(ctx, action, key, context=context, alias=requested_alias(key_ref),
+                              extra=ALGORITHM_FACTS)
         key.check_encrypt_decrypt()
         key.check_usable_for_crypto()
         return key
@@ -82,13 +91,14 @@ class CryptoService:
                 dry_run: bool = False) -> Sealed:
         if not 1 <= len(plaintext) <= MAX_PLAINTEXT_BYTES:
             raise InvalidRequestError(f"Plaintext must be between 1 and {MAX_PLAINTEXT_BYTES} bytes.")
-        key = self._usable_key(ctx, key_ref)
+        key = self._usable_key(ctx, key_ref, "kms:Encrypt", context)
         if dry_run:
             raise DryRunSucceeded(DRY_RUN_MESSAGE)
         return self._seal(key, plaintext, context)
 
     def decrypt(self, ctx: RequestContext, ciphertext: bytes, context: Context = None,
-                key_ref: str | None = None, *, dry_run: bool = False, ignore_ciphertext: bool = False) -> Opened:
+                key_ref: str | None = None, *, dry_run: bool = False, ignore_ciphertext: bool = False,
+                action: str = "kms:Decrypt") -> Opened:
         """Open a blob; it names its own key and version. Every malformed or forged blob is one error.
 
         A dry run checks everything a real call would (the ciphertext too, unless ``ignore_ciphertext``, in
@@ -96,23 +106,26 @@ class CryptoService:
         if dry_run and ignore_ciphertext:
             if key_ref is None:
                 raise InvalidRequestError("KeyId is required when DryRunModifiers contains IGNORE_CIPHERTEXT.")
-            self._usable_key(ctx, key_ref)
+            self._usable_key(ctx, key_ref, action, context)
             raise DryRunSucceeded(DRY_RUN_MESSAGE)
-        opened = self._open(ctx, ciphertext, context, key_ref)
+        opened = self._open(ctx, ciphertext, context, key_ref, action)
         if dry_run:
             raise DryRunSucceeded(DRY_RUN_MESSAGE)
         return opened
 
-    def _open(self, ctx: RequestContext, ciphertext: bytes, context: Context, key_ref: str | None) -> Opened:
+    def _open(self, ctx: RequestContext, ciphertext: bytes, context: Context, key_ref: str | None,
+              action: str) -> Opened:
         header = ciphertext_blob.read_header(ciphertext)
         if key_ref is not None:
-            expected = self._ring.resolve(ctx, key_ref)
+            expected = self._ring.resolve(ctx, key_ref, cross_account=True)
             if expected.key_id != header.key_id:
                 raise IncorrectKeyError(
                     "The key ID in the request does not identify a KMS key that can perform this operation.")
         key = self._ring.get(header.key_id)
-        if key is None or key.account_id != ctx.caller.account_id or key.region != ctx.region:
+        if key is None or key.region != ctx.region:
             raise InvalidCiphertextError()
+        self._authz.check_key(ctx, action, key, context=context,
+                              alias=requested_alias(key_ref) if key_ref else None, extra=ALGORITHM_FACTS)
         key.check_encrypt_decrypt()
         key.check_usable_for_crypto()
         version = self._ring.version(key, header.version)
@@ -123,22 +136,24 @@ class CryptoService:
                    source_context: Context = None, destination_context: Context = None,
                    source_key_ref: str | None = None, dry_run: bool = False,
                    ignore_ciphertext: bool = False) -> ReEncrypted:
-        destination = self._usable_key(ctx, destination_key_ref)
+        destination = self._usable_key(ctx, destination_key_ref, "kms:ReEncryptTo", destination_context)
         source = self.decrypt(ctx, ciphertext, source_context, source_key_ref, dry_run=dry_run,
-                              ignore_ciphertext=ignore_ciphertext)
+                              ignore_ciphertext=ignore_ciphertext, action="kms:ReEncryptFrom")
         return ReEncrypted(source, self._seal(destination, source.plaintext, destination_context))
 
     def generate_data_key(self, ctx: RequestContext, key_ref: str, *, key_spec: str | None = None,
                           number_of_bytes: int | None = None, context: Context = None,
-                          dry_run: bool = False) -> DataKey:
+                          dry_run: bool = False, with_plaintext: bool = True) -> DataKey:
         length = data_key_length(key_spec, number_of_bytes)
-        key = self._usable_key(ctx, key_ref)
+        action = "kms:GenerateDataKey" if with_plaintext else "kms:GenerateDataKeyWithoutPlaintext"
+        key = self._usable_key(ctx, key_ref, action, context)
         if dry_run:
             raise DryRunSucceeded(DRY_RUN_MESSAGE)
         plaintext = random_bytes(length)
         return DataKey(plaintext, self._seal(key, plaintext, context))
 
     def generate_random(self, ctx: RequestContext, number_of_bytes: int | None) -> bytes:
+        self._authz.check_account(ctx, "kms:GenerateRandom")
         if number_of_bytes is None or not 1 <= number_of_bytes <= MAX_RANDOM_BYTES:
             raise InvalidRequestError(f"NumberOfBytes must be between 1 and {MAX_RANDOM_BYTES}.")
         return random_bytes(number_of_bytes)

@@ -50,11 +50,15 @@ class KeyRing:
         self._remember(key_id, key)
         return key
 
-    def resolve(self, ctx: RequestContext, key_ref: str, *, allow_alias: bool = True) -> Key:
-        """The key a KeyId names in the caller's account and region, or NotFoundError."""
+    def resolve(self, ctx: RequestContext, key_ref: str, *, allow_alias: bool = True,
+                cross_account: bool = False) -> Key:
+        """The key a KeyId names in the request's region, or NotFoundError.
+
+        Only a key ARN or alias ARN can name a key of another account, and only operations that AWS allows
+        across accounts (``cross_account``) accept one; authorization then decides."""
         ref = parse_key_reference(key_ref, allow_alias=allow_alias)
-        account, region = ctx.caller.account_id, ctx.region
-        if (ref.account_id or account) != account or (ref.region or region) != region:
+        account, region = ref.account_id or ctx.caller.account_id, ctx.region
+        if (ref.region or region) != region or (account != ctx.caller.account_id and not cross_account):
             raise NotFoundError(f"Key '{key_ref}' does not exist")
         key_id = ref.key_id
         if ref.alias_name is not None:

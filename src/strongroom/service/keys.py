@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from strongroom.crypto.aead import new_key, random_bytes
 from strongroom.domain import keys as rules
@@ -10,14 +10,17 @@ from strongroom.domain.clock import Clock
 from strongroom.domain.context import RequestContext
 from strongroom.domain.keys import Key, KeyState
 from strongroom.domain.pagination import Page, decode_marker, page_of
-from strongroom.domain.policy import DEFAULT_POLICY_NAME, check_policy_document, default_key_policy
-from strongroom.domain.references import new_key_id
+from strongroom.domain.policy import DEFAULT_POLICY_NAME, PolicyDocument, default_key_policy, parse_policy
+from strongroom.domain.references import new_key_id, requested_alias
 from strongroom.domain.tags import merged_tags
-from strongroom.errors import InvalidRequestError, KeyStateError, NotFoundError
+from strongroom.errors import InvalidRequestError, KeyStateError, MalformedPolicyError, NotFoundError
+from strongroom.service.authorization import Authorizer
 from strongroom.service.key_hierarchy import KeyHierarchy, material_label
 from strongroom.service.keyring import KeyRing
 from strongroom.storage.base import Store
 from strongroom.storage.records import StoredVersion
+
+LOCKOUT_MESSAGE = "The new key policy will not allow you to update the key policy in the future."
 
 
 def new_material_id() -> str:
@@ -25,10 +28,11 @@ def new_material_id() -> str:
 
 
 class KeyService:
-    def __init__(self, store: Store, ring: KeyRing, secrets: KeyHierarchy, clock: Clock) -> None:
+    def __init__(self, store: Store, ring: KeyRing, secrets: KeyHierarchy, authz: Authorizer, clock: Clock) -> None:
         self._store = store
         self._ring = ring
         self._secrets = secrets
+        self._authz = authz
         self._clock = clock
 
     def new_version(self, key_id: str, version: int, rotation_type: str | None) -> StoredVersion:
@@ -36,40 +40,62 @@ class KeyService:
         wrapped = self._secrets.wrap(new_key(), material_label(key_id, version))
         return StoredVersion(version, new_material_id(), self._clock.now(), rotation_type, wrapped)
 
+    def _check_lockout(self, ctx: RequestContext, key: Key, policy: PolicyDocument) -> None:
+        facts = self._authz.facts(ctx, key)
+        if not self._authz.allows(ctx, "kms:PutKeyPolicy", key, facts, policy)[0]:
+            raise MalformedPolicyError(LOCKOUT_MESSAGE)
+
     def create_key(self, ctx: RequestContext, *, description: str = "", key_usage: str | None = None,
                    key_spec: str | None = None, origin: str | None = None, policy: str | None = None,
-                   tags: Sequence[tuple[str, str]] = (), multi_region: bool = False) -> Key:
+                   tags: Sequence[tuple[str, str]] = (), multi_region: bool = False,
+                   bypass_policy_lockout_check: bool = False) -> Key:
         key_spec = key_spec or rules.SYMMETRIC_DEFAULT
         key_usage = key_usage or rules.KeyUsage.ENCRYPT_DECRYPT
         origin = origin or rules.Origin.AWS_KMS
+        request_tags = dict(tags)
+        self._authz.check_account(ctx, "kms:CreateKey", request_tags=request_tags, extra={
+            "kms:KeySpec": key_spec, "kms:KeyUsage": key_usage, "kms:KeyOrigin": origin,
+            "kms:MultiRegion": multi_region})
         rules.check_creatable(key_spec, key_usage, origin)
         if multi_region:
             raise rules.UnsupportedError("Multi-Region keys are not supported by this server yet.")
-        if policy is not None:
-            check_policy_document(policy)
         key_id = new_key_id()
         key = Key(key_id=key_id, account_id=ctx.caller.account_id, region=ctx.region,
                   created_at=self._clock.now(), description=description, key_spec=key_spec,
                   key_usage=key_usage, origin=origin, policy=policy, tags=merged_tags({}, tags))
+        if policy is not None:
+            document = parse_policy(policy)
+            if not bypass_policy_lockout_check:
+                self._check_lockout(ctx, key, document)
         self._store.insert_key(key, self.new_version(key_id, 1, None))
         self._ring.remember(key)
         return key
 
     def describe_key(self, ctx: RequestContext, key_ref: str) -> Key:
-        return self._ring.resolve(ctx, key_ref)
+        key = self._ring.resolve(ctx, key_ref, cross_account=True)
+        self._authz.check_key(ctx, "kms:DescribeKey", key, alias=requested_alias(key_ref))
+        return key
 
     def current_material_id(self, key: Key) -> str:
         return self._ring.version(key, key.current_version).material_id
 
     def list_keys(self, ctx: RequestContext, limit: int | None, marker: str | None) -> Page[Key]:
+        self._authz.check_account(ctx, "kms:ListKeys")
         after = decode_marker(marker)
         limit = limit or 100
         found = self._store.list_keys(ctx.caller.account_id, ctx.region, after, limit + 1)
         return page_of(found, limit, lambda key: key.key_id)
 
-    def _change(self, ctx: RequestContext, key_ref: str, change) -> Key:  # type: ignore[no-untyped-def]
-        """Read-modify-write one key inside a transaction, from fresh state."""
-        found = self._ring.resolve(ctx, key_ref, allow_alias=False)
+    def authorized(self, ctx: RequestContext, key_ref: str, action: str, **facts: object) -> Key:
+        """Resolve a KeyId of the caller's account (no alias) and check the caller may do ``action`` on it."""
+        key = self._ring.resolve(ctx, key_ref, allow_alias=False)
+        self._authz.check_key(ctx, action, key, **facts)  # type: ignore[arg-type]
+        return key
+
+    def change(self, ctx: RequestContext, key_ref: str, action: str, change: Callable[[Key], Key],
+               **facts: object) -> Key:
+        """Authorize, then read-modify-write one key inside a transaction, from fresh state."""
+        found = self.authorized(ctx, key_ref, action, **facts)
         with self._store.transaction():
             key = self._store.get_key(found.key_id)
             if key is None:
@@ -84,13 +110,13 @@ class KeyService:
         def enable(key: Key) -> Key:
             key.check_not_pending_deletion()
             return key if key.state is KeyState.ENABLED else key.evolve(state=KeyState.ENABLED)
-        return self._change(ctx, key_ref, enable)
+        return self.change(ctx, key_ref, "kms:EnableKey", enable)
 
     def disable_key(self, ctx: RequestContext, key_ref: str) -> Key:
         def disable(key: Key) -> Key:
             key.check_not_pending_deletion()
             return key if key.state is KeyState.DISABLED else key.evolve(state=KeyState.DISABLED)
-        return self._change(ctx, key_ref, disable)
+        return self.change(ctx, key_ref, "kms:DisableKey", disable)
 
     def schedule_key_deletion(self, ctx: RequestContext, key_ref: str, pending_window_days: int | None) -> Key:
         days = rules.DEFAULT_PENDING_WINDOW_DAYS if pending_window_days is None else pending_window_days
@@ -103,20 +129,20 @@ class KeyService:
             key.check_not_pending_deletion()
             return key.evolve(state=KeyState.PENDING_DELETION, pending_window_days=days,
                               deletion_date=self._clock.now() + days * rules.DAY_SECONDS)
-        return self._change(ctx, key_ref, schedule)
+        return self.change(ctx, key_ref, "kms:ScheduleKeyDeletion", schedule)
 
     def cancel_key_deletion(self, ctx: RequestContext, key_ref: str) -> Key:
         def cancel(key: Key) -> Key:
             if key.state is not KeyState.PENDING_DELETION:
                 raise KeyStateError(f"{key.arn} is not pending deletion.")
             return key.evolve(state=KeyState.DISABLED, deletion_date=None, pending_window_days=None)
-        return self._change(ctx, key_ref, cancel)
+        return self.change(ctx, key_ref, "kms:CancelKeyDeletion", cancel)
 
     def update_key_description(self, ctx: RequestContext, key_ref: str, description: str) -> Key:
         def describe(key: Key) -> Key:
             key.check_not_pending_deletion()
             return key.evolve(description=description)
-        return self._change(ctx, key_ref, describe)
+        return self.change(ctx, key_ref, "kms:UpdateKeyDescription", describe)
 
     # --- tags ---------------------------------------------------------------------------------
 
@@ -124,29 +150,43 @@ class KeyService:
         def tag(key: Key) -> Key:
             key.check_not_pending_deletion()
             return key.evolve(tags=merged_tags(key.tags, tags))
-        return self._change(ctx, key_ref, tag)
+        return self.change(ctx, key_ref, "kms:TagResource", tag, request_tags=dict(tags))
 
     def untag_resource(self, ctx: RequestContext, key_ref: str, tag_keys: Sequence[str]) -> Key:
         def untag(key: Key) -> Key:
             key.check_not_pending_deletion()
             return key.evolve(tags={k: v for k, v in key.tags.items() if k not in set(tag_keys)})
-        return self._change(ctx, key_ref, untag)
+        return self.change(ctx, key_ref, "kms:UntagResource", untag, extra={"aws:TagKeys": list(tag_keys)})
 
     def list_resource_tags(self, ctx: RequestContext, key_ref: str, limit: int | None,
                            marker: str | None) -> Page[tuple[str, str]]:
-        key = self._ring.resolve(ctx, key_ref, allow_alias=False)
+        key = self.authorized(ctx, key_ref, "kms:ListResourceTags")
         after = decode_marker(marker) or ""
         items = sorted((k, v) for k, v in key.tags.items() if k > after)
         return page_of(items, limit, lambda item: item[0])
 
-    # --- policy (stored; evaluation comes with the authorization engine) -----------------------
+    # --- key policy ---------------------------------------------------------------------------
 
     def get_key_policy(self, ctx: RequestContext, key_ref: str, policy_name: str | None) -> str:
-        key = self._ring.resolve(ctx, key_ref, allow_alias=False)
+        key = self.authorized(ctx, key_ref, "kms:GetKeyPolicy")
         if (policy_name or DEFAULT_POLICY_NAME) != DEFAULT_POLICY_NAME:
             raise NotFoundError(f"Policy {policy_name} does not exist for {key.arn}.")
         return key.policy or default_key_policy(key.account_id)
 
     def list_key_policies(self, ctx: RequestContext, key_ref: str) -> list[str]:
-        self._ring.resolve(ctx, key_ref, allow_alias=False)
+        self.authorized(ctx, key_ref, "kms:ListKeyPolicies")
         return [DEFAULT_POLICY_NAME]
+
+    def put_key_policy(self, ctx: RequestContext, key_ref: str, policy_name: str | None, policy: str, *,
+                       bypass_policy_lockout_check: bool = False) -> Key:
+        if (policy_name or DEFAULT_POLICY_NAME) != DEFAULT_POLICY_NAME:
+            raise InvalidRequestError(f"PolicyName must be {DEFAULT_POLICY_NAME}.")
+        document = parse_policy(policy)
+
+        def put(key: Key) -> Key:
+            key.check_not_pending_deletion()
+            updated = key.evolve(policy=policy)
+            if not bypass_policy_lockout_check:
+                self._check_lockout(ctx, updated, document)
+            return updated
+        return self.change(ctx, key_ref, "kms:PutKeyPolicy", put)

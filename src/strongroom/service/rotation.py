@@ -5,6 +5,7 @@ Rotation adds a version with fresh material; the newest version encrypts, every 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from strongroom.domain import keys as rules
@@ -12,7 +13,7 @@ from strongroom.domain.clock import Clock
 from strongroom.domain.context import RequestContext
 from strongroom.domain.keys import Key, KeyState
 from strongroom.domain.pagination import Page, decode_marker, page_of
-from strongroom.errors import InvalidRequestError, LimitExceededError, NotFoundError
+from strongroom.errors import InvalidRequestError, LimitExceededError
 from strongroom.service.keyring import KeyRing
 from strongroom.service.keys import KeyService
 from strongroom.storage.base import Store
@@ -44,17 +45,11 @@ class RotationService:
         self._keys = keys
         self._clock = clock
 
-    def _change(self, ctx: RequestContext, key_ref: str, change) -> Key:  # type: ignore[no-untyped-def]
-        found = self._ring.resolve(ctx, key_ref, allow_alias=False)
-        found.check_rotatable()
-        with self._store.transaction():
-            key = self._store.get_key(found.key_id)
-            if key is None:
-                raise NotFoundError(f"Key '{key_ref}' does not exist")
-            updated = change(key)
-            self._store.update_key(updated)
-        self._ring.remember(updated)
-        return updated
+    def _change(self, ctx: RequestContext, key_ref: str, action: str, change: Callable[[Key], Key]) -> Key:
+        def checked(key: Key) -> Key:
+            key.check_rotatable()
+            return change(key)
+        return self._keys.change(ctx, key_ref, action, checked)
 
     def enable_key_rotation(self, ctx: RequestContext, key_ref: str, period_days: int | None) -> Key:
         days = rules.DEFAULT_ROTATION_PERIOD_DAYS if period_days is None else period_days
@@ -66,16 +61,16 @@ class RotationService:
             key.check_usable_for_crypto()
             return key.evolve(rotation_period_days=days,
                               next_rotation_at=self._clock.now() + days * rules.DAY_SECONDS)
-        return self._change(ctx, key_ref, enable)
+        return self._change(ctx, key_ref, "kms:EnableKeyRotation", enable)
 
     def disable_key_rotation(self, ctx: RequestContext, key_ref: str) -> Key:
         def disable(key: Key) -> Key:
             key.check_usable_for_crypto()
             return key.evolve(rotation_period_days=None, next_rotation_at=None)
-        return self._change(ctx, key_ref, disable)
+        return self._change(ctx, key_ref, "kms:DisableKeyRotation", disable)
 
     def get_key_rotation_status(self, ctx: RequestContext, key_ref: str) -> Key:
-        key = self._ring.resolve(ctx, key_ref, allow_alias=False)
+        key = self._keys.authorized(ctx, key_ref, "kms:GetKeyRotationStatus")
         key.check_not_pending_deletion()
         return key
 
@@ -86,7 +81,7 @@ class RotationService:
                 raise LimitExceededError(
                     f"{key.arn} has reached the limit of {rules.MAX_ON_DEMAND_ROTATIONS} on-demand rotations.")
             return self._add_version(key, ON_DEMAND).evolve(on_demand_rotations=key.on_demand_rotations + 1)
-        return self._change(ctx, key_ref, rotate)
+        return self._change(ctx, key_ref, "kms:RotateKeyOnDemand", rotate)
 
     def _add_version(self, key: Key, rotation_type: str) -> Key:
         version: StoredVersion = self._keys.new_version(key.key_id, key.current_version + 1, rotation_type)
@@ -95,7 +90,7 @@ class RotationService:
 
     def list_key_rotations(self, ctx: RequestContext, key_ref: str, include_all_material: bool,
                            limit: int | None, marker: str | None) -> Page[Rotation]:
-        key = self._ring.resolve(ctx, key_ref, allow_alias=False)
+        key = self._keys.authorized(ctx, key_ref, "kms:ListKeyRotations")
         key.check_rotatable()
         after = int(decode_marker(marker) or 0)
         rotations = [Rotation(key, v.version, v.material_id, v.created_at, v.rotation_type)

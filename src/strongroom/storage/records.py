@@ -22,3 +22,12 @@ class StoredAccessKey:
     wrapped_secret: bytes
     status: str
     created_at: float
+    session_token_digest: bytes | None = None  # only temporary credentials have a session token
+    expires_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredUser:
+    account_id: str
+    user_name: str
+    created_at: float

@@ -16,10 +16,11 @@ from pathlib import Path
 import orjson
 
 from strongroom.domain.aliases import Alias
+from strongroom.domain.grants import Grant
 from strongroom.domain.keys import Key, KeyState
 from strongroom.errors import AlreadyExistsError, InternalError
 from strongroom.storage.migrations import migrations_for
-from strongroom.storage.records import StoredAccessKey, StoredVersion
+from strongroom.storage.records import StoredAccessKey, StoredUser, StoredVersion
 
 _KEY_COLUMNS = (
     "key_id, account_id, region, created_at, description, key_spec, key_usage, origin, state, "
@@ -41,6 +42,21 @@ def _key_from(row: tuple) -> Key:
                deletion_date=row[9], pending_window_days=row[10], rotation_period_days=row[11],
                next_rotation_at=row[12], policy=row[13], current_version=row[14],
                on_demand_rotations=row[15], multi_region=bool(row[16]), tags=orjson.loads(row[17]))
+
+
+def _grant_row(grant: Grant) -> tuple:
+    constraints = None
+    if grant.context_equals is not None or grant.context_subset is not None:
+        constraints = orjson.dumps({"equals": grant.context_equals, "subset": grant.context_subset}).decode()
+    return (grant.grant_id, grant.key_id, grant.name, grant.grantee_principal, grant.retiring_principal,
+            grant.issuing_account, orjson.dumps(list(grant.operations)).decode(), constraints, grant.created_at)
+
+
+def _grant_from(row: tuple) -> Grant:
+    constraints = orjson.loads(row[7]) if row[7] else {"equals": None, "subset": None}
+    return Grant(grant_id=row[0], key_id=row[1], name=row[2], grantee_principal=row[3], retiring_principal=row[4],
+                 issuing_account=row[5], operations=tuple(orjson.loads(row[6])),
+                 context_equals=constraints["equals"], context_subset=constraints["subset"], created_at=row[8])
 
 
 def _alias_from(row: tuple) -> Alias:
@@ -132,9 +148,9 @@ class SqliteStore:
 
     def put_access_key(self, key: StoredAccessKey) -> None:
         try:
-            self._write("INSERT INTO access_keys VALUES (?, ?, ?, ?, ?, ?)",
+            self._write("INSERT INTO access_keys VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         (key.access_key_id, key.account_id, key.user_name, key.wrapped_secret, key.status,
-                         key.created_at))
+                         key.created_at, key.session_token_digest, key.expires_at))
         except sqlite3.IntegrityError:
             raise AlreadyExistsError(f"Access key {key.access_key_id} already exists") from None
 
@@ -152,6 +168,75 @@ class SqliteStore:
 
     def delete_access_key(self, access_key_id: str) -> bool:
         return self._write("DELETE FROM access_keys WHERE access_key_id = ?", (access_key_id,)).rowcount > 0
+
+    def list_accounts(self) -> list[str]:
+        return [row[0] for row in self._db.execute("SELECT account_id FROM accounts ORDER BY account_id")]
+
+    # --- users and identity policies ----------------------------------------------------------
+
+    def insert_user(self, user: StoredUser) -> None:
+        try:
+            self._write("INSERT INTO users VALUES (?, ?, ?)", (user.account_id, user.user_name, user.created_at))
+        except sqlite3.IntegrityError:
+            raise AlreadyExistsError(f"User {user.user_name} already exists in account {user.account_id}") from None
+
+    def get_user(self, account_id: str, user_name: str) -> StoredUser | None:
+        row = self._db.execute("SELECT * FROM users WHERE account_id = ? AND user_name = ?",
+                               (account_id, user_name)).fetchone()
+        return StoredUser(*row) if row else None
+
+    def list_users(self, account_id: str) -> list[StoredUser]:
+        rows = self._db.execute("SELECT * FROM users WHERE account_id = ? ORDER BY user_name", (account_id,))
+        return [StoredUser(*row) for row in rows]
+
+    def delete_user(self, account_id: str, user_name: str) -> bool:
+        with self.transaction():
+            self._db.execute("DELETE FROM access_keys WHERE account_id = ? AND user_name = ?", (account_id, user_name))
+            return self._db.execute("DELETE FROM users WHERE account_id = ? AND user_name = ?",
+                                    (account_id, user_name)).rowcount > 0
+
+    def put_identity_policy(self, account_id: str, user_name: str, policy_name: str, document: str) -> None:
+        self._write("INSERT INTO identity_policies VALUES (?, ?, ?, ?) ON CONFLICT (account_id, user_name, "
+                    "policy_name) DO UPDATE SET document = excluded.document",
+                    (account_id, user_name, policy_name, document))
+
+    def delete_identity_policy(self, account_id: str, user_name: str, policy_name: str) -> bool:
+        return self._write("DELETE FROM identity_policies WHERE account_id = ? AND user_name = ? AND policy_name = ?",
+                           (account_id, user_name, policy_name)).rowcount > 0
+
+    def list_identity_policies(self, account_id: str, user_name: str) -> dict[str, str]:
+        rows = self._db.execute("SELECT policy_name, document FROM identity_policies WHERE account_id = ? AND "
+                                "user_name = ? ORDER BY policy_name", (account_id, user_name))
+        return dict(rows.fetchall())
+
+    # --- grants -------------------------------------------------------------------------------
+
+    def insert_grant(self, grant: Grant) -> None:
+        self._write("INSERT INTO grants VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", _grant_row(grant))
+
+    def get_grant(self, grant_id: str) -> Grant | None:
+        row = self._db.execute("SELECT * FROM grants WHERE grant_id = ?", (grant_id,)).fetchone()
+        return _grant_from(row) if row else None
+
+    def find_grant_by_name(self, key_id: str, name: str) -> Grant | None:
+        row = self._db.execute("SELECT * FROM grants WHERE key_id = ? AND name = ?", (key_id, name)).fetchone()
+        return _grant_from(row) if row else None
+
+    def delete_grant(self, grant_id: str) -> bool:
+        return self._write("DELETE FROM grants WHERE grant_id = ?", (grant_id,)).rowcount > 0
+
+    def list_grants(self, key_id: str, after: str | None, limit: int) -> list[Grant]:
+        rows = self._db.execute("SELECT * FROM grants WHERE key_id = ? AND grant_id > ? ORDER BY grant_id LIMIT ?",
+                                (key_id, after or "", limit))
+        return [_grant_from(row) for row in rows]
+
+    def list_retirable_grants(self, retiring_principal: str, after: str | None, limit: int) -> list[Grant]:
+        rows = self._db.execute("SELECT * FROM grants WHERE retiring_principal = ? AND grant_id > ? "
+                                "ORDER BY grant_id LIMIT ?", (retiring_principal, after or "", limit))
+        return [_grant_from(row) for row in rows]
+
+    def count_grants(self, key_id: str) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM grants WHERE key_id = ?", (key_id,)).fetchone()[0]
 
     # --- keys ---------------------------------------------------------------------------------
 

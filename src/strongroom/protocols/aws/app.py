@@ -74,16 +74,18 @@ class AwsKmsApp:
             verified = self.verifier.verify(request)
         except SigV4Error as exc:
             raise AwsError(exc.code, exc.message, exc.status) from None
-        ctx = RequestContext(
-            Caller(verified.access_key.account_id, verified.access_key.access_key_id,
-                   verified.access_key.principal_arn),
-            verified.region, request.client_ip, request.secure, request_id)
+        key = verified.access_key
+        self.core.credentials.check_session(key, verified.session_token)
+        ctx = RequestContext(Caller(key.account_id, key.access_key_id, key.principal_arn, key.user_name),
+                             verified.region, request.client_ip, request.secure, request_id)
         if operation not in OPERATIONS:
             if operation in self._unsupported:
                 raise AwsError("UnsupportedOperationException",
                                f"{operation} is not supported by this server yet.")
             raise AwsError("UnknownOperationException", f"Unknown operation {TARGET_PREFIX}{operation}")
         params = self._params(operation, request)
+        if "GrantTokens" in params:
+            self.core.grants.check_tokens(params["GrantTokens"])
         return OPERATIONS[operation](self.core, ctx, params) or {}
 
     @staticmethod

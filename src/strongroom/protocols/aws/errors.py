@@ -36,6 +36,7 @@ _CODES: dict[type[errors.StrongroomError], tuple[str, int]] = {
     errors.LimitExceededError: ("LimitExceededException", 400),
     errors.MalformedPolicyError: ("MalformedPolicyDocumentException", 400),
     errors.AccessDeniedError: ("AccessDeniedException", 400),
+    errors.ExpiredCredentialsError: ("ExpiredTokenException", 400),
     errors.AuthenticationError: ("UnrecognizedClientException", 400),
     errors.DryRunSucceeded: ("DryRunOperationException", 412),
     errors.SealedError: ("KMSInternalException", 503),
@@ -51,6 +52,8 @@ _DEFAULT_MESSAGES = {
 
 def aws_error_for(exc: errors.StrongroomError) -> AwsError:
     """The wire error for a core error, found by walking the class hierarchy (most specific first)."""
+    if isinstance(exc, errors.InvalidGrantError):
+        return AwsError("InvalidGrantTokenException" if exc.token else "InvalidGrantIdException", exc.message)
     for cls in type(exc).__mro__:
         if cls in _CODES:
             code, status = _CODES[cls]  # type: ignore[index]

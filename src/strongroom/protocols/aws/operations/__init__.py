@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from strongroom.domain.context import RequestContext
-from strongroom.protocols.aws.operations import aliases, crypto, keys, rotation, tags
+from strongroom.protocols.aws.operations import aliases, crypto, grants, keys, rotation, tags
 from strongroom.service.core import Core
 
 Handler = Callable[[Core, RequestContext, dict[str, Any]], dict[str, Any] | None]
@@ -19,6 +19,7 @@ OPERATIONS: dict[str, Handler] = {
     **keys.HANDLERS,
     **crypto.HANDLERS,
     **aliases.HANDLERS,
+    **grants.HANDLERS,
     **rotation.HANDLERS,
     **tags.HANDLERS,
 }

@@ -60,20 +60,21 @@ def re_encrypt(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, 
             "DestinationKeyMaterialId": done.destination.material_id}
 
 
-def _data_key(core: Core, ctx: RequestContext, p: dict[str, Any]):  # type: ignore[no-untyped-def]
+def _data_key(core: Core, ctx: RequestContext, p: dict[str, Any], with_plaintext: bool):  # type: ignore[no-untyped-def]
     return core.crypto.generate_data_key(ctx, p["KeyId"], key_spec=p.get("KeySpec"),
                                          number_of_bytes=p.get("NumberOfBytes"),
-                                         context=p.get("EncryptionContext"), dry_run=bool(p.get("DryRun")))
+                                         context=p.get("EncryptionContext"), dry_run=bool(p.get("DryRun")),
+                                         with_plaintext=with_plaintext)
 
 
 def generate_data_key(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-    data_key = _data_key(core, ctx, p)
+    data_key = _data_key(core, ctx, p, True)
     return {"CiphertextBlob": data_key.sealed.ciphertext, "Plaintext": data_key.plaintext,
             "KeyId": data_key.sealed.key.arn, "KeyMaterialId": data_key.sealed.material_id}
 
 
 def generate_data_key_without_plaintext(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-    data_key = _data_key(core, ctx, p)
+    data_key = _data_key(core, ctx, p, False)
     return {"CiphertextBlob": data_key.sealed.ciphertext, "KeyId": data_key.sealed.key.arn,
             "KeyMaterialId": data_key.sealed.material_id}
 

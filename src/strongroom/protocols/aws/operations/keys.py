@@ -17,7 +17,8 @@ def create_key(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, 
     key = core.keys.create_key(
         ctx, description=p.get("Description", ""), key_usage=p.get("KeyUsage"),
         key_spec=p.get("KeySpec") or p.get("CustomerMasterKeySpec"), origin=p.get("Origin"),
-        policy=p.get("Policy"), tags=_tags(p), multi_region=bool(p.get("MultiRegion")))
+        policy=p.get("Policy"), tags=_tags(p), multi_region=bool(p.get("MultiRegion")),
+        bypass_policy_lockout_check=bool(p.get("BypassPolicyLockoutSafetyCheck")))
     return {"KeyMetadata": shapes.key_metadata(key, core.keys.current_material_id(key))}
 
 
@@ -59,6 +60,11 @@ def get_key_policy(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[s
     return {"Policy": core.keys.get_key_policy(ctx, p["KeyId"], name), "PolicyName": name}
 
 
+def put_key_policy(core: Core, ctx: RequestContext, p: dict[str, Any]) -> None:
+    core.keys.put_key_policy(ctx, p["KeyId"], p.get("PolicyName"), p["Policy"],
+                             bypass_policy_lockout_check=bool(p.get("BypassPolicyLockoutSafetyCheck")))
+
+
 def list_key_policies(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
     return shapes.page("PolicyNames", core.keys.list_key_policies(ctx, p["KeyId"]), None)
 
@@ -74,4 +80,5 @@ HANDLERS = {
     "UpdateKeyDescription": update_key_description,
     "GetKeyPolicy": get_key_policy,
     "ListKeyPolicies": list_key_policies,
+    "PutKeyPolicy": put_key_policy,
 }
