@@ -35,6 +35,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--tls-key", type=Path, default=env_path("STRONGROOM_TLS_KEY"), help="PEM private key for HTTPS")
     p.add_argument("--scheduler-interval", type=float, default=60.0,
                    help="seconds between runs of due rotations and deletions (default 60)")
+    p.add_argument("--operator-account", default=os.environ.get("STRONGROOM_OPERATOR_ACCOUNT"),
+                   help="the account whose root administers every account (default in --dev: the dev account)")
     p.set_defaults(run=run)
 
 
@@ -42,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     config = ServerConfig(
         data_dir=args.data_dir, dev=args.dev, host=args.host, port=args.port, tls_port=args.tls_port,
         workers=args.workers, root_key_file=args.root_key_file, tls_cert=args.tls_cert, tls_key=args.tls_key,
-        scheduler_interval=args.scheduler_interval)
+        scheduler_interval=args.scheduler_interval, operator_account=args.operator_account)
     try:
         config.check()
         if config.dev:
@@ -60,10 +62,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         if config.dev:
             account = ensure_dev_account(core, config.data_dir)
+            config = replace(config, operator_account=config.operator_account or account.account_id)
             _announce_dev(config, account)
     finally:
         core.close()
-    run_workers(replace(config))
+    run_workers(config)
     return 0
 
 

@@ -28,6 +28,7 @@ class ServerConfig:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     scheduler_interval: float = 60.0
+    operator_account: str | None = None  # its root may administer every account over the admin API
 
     @property
     def database(self) -> Path:

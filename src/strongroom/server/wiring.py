@@ -22,7 +22,8 @@ log = logging.getLogger("strongroom.server")
 
 def open_core(config: ServerConfig) -> Core:
     assert config.root_key_file is not None
-    return Core(SqliteStore(config.database), FileRootOfTrust(config.root_key_file))
+    return Core(SqliteStore(config.database), FileRootOfTrust(config.root_key_file),
+                operator_account=config.operator_account)
 
 
 def bind(config: ServerConfig, *, reuse_port: bool) -> list[tuple[socket.socket, bool]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from strongroom.domain.clock import Clock, SystemClock
+from strongroom.service.admin import AdminService
 from strongroom.service.aliases import AliasService
 from strongroom.service.authorization import Authorizer
 from strongroom.service.caches import StoreCaches
@@ -26,7 +27,8 @@ class Core:
     until ``unseal`` is called.
     """
 
-    def __init__(self, store: Store, root: RootOfTrust | None = None, clock: Clock | None = None) -> None:
+    def __init__(self, store: Store, root: RootOfTrust | None = None, clock: Clock | None = None, *,
+                 operator_account: str | None = None) -> None:
         self.store = store
         self.clock = clock or SystemClock()
         self.secrets = KeyHierarchy(store)
@@ -40,6 +42,7 @@ class Core:
         self.aliases = AliasService(store, self.ring, self.authz, self.clock)
         self.rotation = RotationService(store, self.ring, self.keys, self.clock)
         self.grants = GrantService(store, self.ring, self.authz, self.clock)
+        self.admin = AdminService(self.principals, self.credentials, self.authz, operator_account)
         if root is not None:
             self.unseal(root)
 
@@ -49,6 +52,10 @@ class Core:
 
     def unseal(self, root: RootOfTrust) -> None:
         self.secrets.unseal(root)
+
+    def unseal_with_kek(self, kek: bytes | bytearray) -> None:
+        """Unseal with a KEK the node's supervisor unwrapped (see ``server/unsealer.py``)."""
+        self.secrets.adopt(kek)
 
     def seal(self) -> None:
         """Forget the KEK and every unwrapped secret derived from it."""

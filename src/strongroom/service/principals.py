@@ -55,7 +55,7 @@ class Principals:
         """Delete a user with its policies and access keys."""
         if not self._store.delete_user(account_id, user_name):
             raise NotFoundError(f"User {user_name} does not exist in account {account_id}")
-        self._identity.pop((account_id, user_name), None)
+        self._caches.clear_all()  # the user's cached access keys and policies go with it
 
     # --- identity policies --------------------------------------------------------------------
 

@@ -15,6 +15,8 @@ import orjson
 
 from strongroom.domain.context import Caller, RequestContext
 from strongroom.errors import StrongroomError
+from strongroom.protocols.aws.admin import ADMIN_OPERATIONS
+from strongroom.protocols.aws.admin import TARGET_PREFIX as ADMIN_PREFIX
 from strongroom.protocols.aws.errors import AwsError, aws_error_for, internal_error
 from strongroom.protocols.aws.model import KmsModel, ValidationFailure
 from strongroom.protocols.aws.operations import OPERATIONS
@@ -69,7 +71,7 @@ class AwsKmsApp:
         return internal_error()
 
     def _handle(self, request: HttpRequest, request_id: str) -> dict[str, Any]:
-        operation = self._operation(request)
+        target = self._target(request)
         try:
             verified = self.verifier.verify(request)
         except SigV4Error as exc:
@@ -78,27 +80,40 @@ class AwsKmsApp:
         self.core.credentials.check_session(key, verified.session_token)
         ctx = RequestContext(Caller(key.account_id, key.access_key_id, key.principal_arn, key.user_name),
                              verified.region, request.client_ip, request.secure, request_id)
+        if target.startswith(ADMIN_PREFIX):
+            admin = ADMIN_OPERATIONS.get(target[len(ADMIN_PREFIX):])
+            if admin is None:
+                raise AwsError("UnknownOperationException", f"Unknown operation {target}")
+            return admin(self.core, ctx, self._body(request)) or {}
+        operation = target[len(TARGET_PREFIX):]
         if operation not in OPERATIONS:
             if operation in self._unsupported:
                 raise AwsError("UnsupportedOperationException",
                                f"{operation} is not supported by this server yet.")
-            raise AwsError("UnknownOperationException", f"Unknown operation {TARGET_PREFIX}{operation}")
+            raise AwsError("UnknownOperationException", f"Unknown operation {target}")
         params = self._params(operation, request)
         if "GrantTokens" in params:
             self.core.grants.check_tokens(params["GrantTokens"])
         return OPERATIONS[operation](self.core, ctx, params) or {}
 
     @staticmethod
-    def _operation(request: HttpRequest) -> str:
+    def _target(request: HttpRequest) -> str:
         if request.method != "POST" or request.path != "/":
             raise AwsError("UnknownOperationException",
                            "This endpoint serves the AWS KMS API: POST / with an X-Amz-Target header.")
         target = request.headers.get("x-amz-target", "")
-        if not target.startswith(TARGET_PREFIX):
+        if not target.startswith((TARGET_PREFIX, ADMIN_PREFIX)):
             raise AwsError("UnknownOperationException", f"Unknown operation {target or '(no X-Amz-Target)'}")
-        return target[len(TARGET_PREFIX):]
+        return target
 
     def _params(self, operation: str, request: HttpRequest) -> dict[str, Any]:
+        try:
+            return self.model.validate(operation, self._body(request))
+        except ValidationFailure as exc:
+            raise AwsError(exc.code, exc.message) from None
+
+    @staticmethod
+    def _body(request: HttpRequest) -> dict[str, Any]:
         content_type = request.headers.get("content-type", CONTENT_TYPE).split(";", 1)[0].strip().lower()
         if content_type not in _ACCEPTED_CONTENT_TYPES:
             raise AwsError("SerializationException", f"Unsupported Content-Type {content_type}; "
@@ -109,7 +124,4 @@ class AwsKmsApp:
             raise AwsError("SerializationException", "The request body is not valid JSON.") from None
         if not isinstance(body, dict):
             raise AwsError("SerializationException", "The request body must be a JSON object.")
-        try:
-            return self.model.validate(operation, body)
-        except ValidationFailure as exc:
-            raise AwsError(exc.code, exc.message) from None
+        return body
