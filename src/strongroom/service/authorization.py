@@ -73,30 +73,33 @@ class Authorizer:
               request_tags: Mapping[str, str] | None = None) -> RequestFacts:
         caller = ctx.caller
         now = self._clock.now
-        values: dict[str, Any] = {
-            "kms:calleraccount": caller.account_id,
-            "aws:principalarn": caller.principal_arn,
-            "aws:principalaccount": caller.account_id,
-            "aws:username": caller.user_name,
-            "aws:sourceip": ctx.source_ip or None,
-            "aws:securetransport": ctx.secure_transport,
-            "aws:currenttime": lambda: datetime.fromtimestamp(now(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "aws:epochtime": lambda: int(now()),
-            "kms:requestalias": alias,
-            "kms:encryptioncontextkeys": list(context) if context else None,
-        }
-        if key is not None:
-            values.update({
-                "kms:keyspec": key.key_spec, "kms:customermasterkeyspec": key.key_spec,
-                "kms:keyusage": key.key_usage, "kms:customermasterkeyusage": key.key_usage,
-                "kms:keyorigin": key.origin, "kms:multiregion": key.multi_region,
-                "kms:resourcealiases": lambda: [a.name for a in self._store.list_aliases(
-                    key.account_id, key.region, key.key_id, None, 100)],
-            })
-        if request_tags is not None:
-            values["aws:tagkeys"] = list(request_tags)
-        if extra:
-            values.update({k.lower(): v for k, v in extra.items()})
+
+        def values() -> dict[str, Any]:
+            found: dict[str, Any] = {
+                "kms:calleraccount": caller.account_id,
+                "aws:principalarn": caller.principal_arn,
+                "aws:principalaccount": caller.account_id,
+                "aws:username": caller.user_name,
+                "aws:sourceip": ctx.source_ip or None,
+                "aws:securetransport": ctx.secure_transport,
+                "aws:currenttime": lambda: datetime.fromtimestamp(now(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "aws:epochtime": lambda: int(now()),
+                "kms:requestalias": alias,
+                "kms:encryptioncontextkeys": list(context) if context else None,
+            }
+            if key is not None:
+                found.update({
+                    "kms:keyspec": key.key_spec, "kms:customermasterkeyspec": key.key_spec,
+                    "kms:keyusage": key.key_usage, "kms:customermasterkeyusage": key.key_usage,
+                    "kms:keyorigin": key.origin, "kms:multiregion": key.multi_region,
+                    "kms:resourcealiases": lambda: [a.name for a in self._store.list_aliases(
+                        key.account_id, key.region, key.key_id, None, 100)],
+                })
+            if request_tags is not None:
+                found["aws:tagkeys"] = list(request_tags)
+            if extra:
+                found.update({k.lower(): v for k, v in extra.items()})
+            return found
         return RequestFacts(values, context or {}, key.tags if key is not None else {}, request_tags or {})
 
     # --- decisions ----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ the authorizer's job (service/authorization.py), following AWS's rules.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,14 +28,17 @@ class Effect(enum.Enum):
 
 @dataclass(slots=True)
 class RequestFacts:
-    """The condition keys of one request. Values may be callables, computed on first use."""
+    """The condition keys of one request. ``values`` may be given as a function that builds them, and single
+    values may be callables: both are computed on first use, since most policies have no conditions."""
 
-    values: dict[str, Any]  # lower-case key names
+    values: dict[str, Any] | Callable[[], dict[str, Any]]  # lower-case key names
     encryption_context: Mapping[str, str] = field(default_factory=dict)
     resource_tags: Mapping[str, str] = field(default_factory=dict)
     request_tags: Mapping[str, str] = field(default_factory=dict)
 
     def lookup(self, key: str) -> Any:
+        if callable(self.values):
+            self.values = self.values()
         name = key.lower()
         if name.startswith(_EC_PREFIX):
             return self.encryption_context.get(key[len(_EC_PREFIX):])
