@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,3 +47,30 @@ def core(data_dir: Path, clock: ManualClock):
 @pytest.fixture
 def ctx() -> RequestContext:
     return make_ctx()
+
+
+# --- PostgreSQL (tests/storage, tests/integration) ----------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL for this session: ``STRONGROOM_TEST_POSTGRES_DSN``, else a private throwaway cluster of the
+    machine's PostgreSQL (see tests/storage/pg_cluster.py). Missing PostgreSQL skips, except under CI=true."""
+    from tests.storage import pg_cluster
+
+    reason = pg_cluster.unavailable_reason()
+    if reason is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true requires PostgreSQL: {reason}", pytrace=False)
+        pytest.skip(reason)
+    server = pg_cluster.open_server()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def postgres_dsn(postgres_server) -> Iterator[str]:
+    """A fresh, empty database for one test, as a ``postgresql://`` URL; dropped afterwards."""
+    dsn = postgres_server.create_database()
+    yield dsn
+    postgres_server.drop_database(dsn)

@@ -27,6 +27,7 @@ never carry key material, plaintext or secrets.
     ├── DryRunSucceeded              a DryRun request would have succeeded
     ├── SealedError                  the root of trust is not available (retryable)
     └── InternalError                a fault of ours; details go to the log, not the caller
+        └── DependencyUnavailableError  the database is unreachable or timed out (retryable)
 """
 
 from __future__ import annotations
@@ -127,4 +128,8 @@ class SealedError(StrongroomError):
 
 
 class InternalError(StrongroomError):
+    pass
+
+
+class DependencyUnavailableError(InternalError):
     pass

@@ -20,8 +20,14 @@ def data_dir_argument(parser: argparse.ArgumentParser) -> None:
                         help="directory of the database, keys and TLS material (default ./.strongroom)")
 
 
+def database_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--database", default=os.environ.get("STRONGROOM_DATABASE") or None, metavar="URL",
+                        help="postgresql://user:password@host:port/dbname (default: SQLite in the data dir)")
+
+
 def store_arguments(parser: argparse.ArgumentParser) -> None:
     data_dir_argument(parser)
+    database_argument(parser)
     parser.add_argument("--root-key-file", type=Path, default=env_path("STRONGROOM_ROOT_KEY_FILE"),
                         help="the root key file (default DATA_DIR/root.key)")
 
@@ -30,8 +36,8 @@ def run_with_core(args: argparse.Namespace, action: Callable[[Core], int | None]
     """Open the core on the configured data, run ``action``, and turn core errors into messages."""
     root_key = args.root_key_file or args.data_dir / ROOT_KEY_FILE
     try:
-        core = open_core(ServerConfig(data_dir=args.data_dir, root_key_file=root_key))
-    except RootKeyFileError as exc:
+        core = open_core(ServerConfig(data_dir=args.data_dir, root_key_file=root_key, database_url=args.database))
+    except (RootKeyFileError, StrongroomError) as exc:
         print(f"strongroom: {exc}", file=sys.stderr)
         return 2
     try:

@@ -9,10 +9,12 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from strongroom.cli.common import data_dir_argument
+from strongroom.cli.common import data_dir_argument, database_argument
+from strongroom.errors import StrongroomError
 from strongroom.server.config import ConfigError, ServerConfig, env_path
-from strongroom.server.dev import ensure_dev_account, prepare_dev_files
-from strongroom.server.tls import server_ssl_context
+from strongroom.server.dev import DEFAULT_DEV_ACCOUNT, ensure_dev_account, prepare_dev_files
+from strongroom.server.tls import ensure_dev_tls, server_ssl_context
+from strongroom.server.unsealer import Unsealer
 from strongroom.server.wiring import open_core
 from strongroom.server.workers import run_workers
 from strongroom.trust.key_file import RootKeyFileError
@@ -23,13 +25,21 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--dev", action="store_true",
                    help="development mode: create a root key, TLS material and a dev account as needed")
     data_dir_argument(p)
+    database_argument(p)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="plain HTTP port (default 8080)")
     p.add_argument("--tls-port", type=int, default=8443, help="HTTPS port (default 8443; 0 disables)")
-    p.add_argument("--workers", type=int, default=int(os.environ.get("STRONGROOM_WORKERS", "1")),
-                   help="worker processes (default 1)")
+    p.add_argument("--workers", type=int, default=int(os.environ.get("STRONGROOM_WORKERS", os.cpu_count() or 1)),
+                   help="worker processes (default: the number of cores)")
     p.add_argument("--root-key-file", type=Path, default=env_path("STRONGROOM_ROOT_KEY_FILE"),
                    help="file holding the root key (mode 0600)")
+    p.add_argument("--root-of-trust", choices=("file", "shamir", "pkcs11", "kms"),
+                   default=os.environ.get("STRONGROOM_ROOT_OF_TRUST"),
+                   help="what unlocks the key store (default: the --config file's kind, else file)")
+    p.add_argument("--config", type=Path, default=env_path("STRONGROOM_CONFIG"),
+                   help="TOML file with a [root_of_trust] table (see docs/root-of-trust.md)")
+    p.add_argument("--control-socket", type=Path, default=env_path("STRONGROOM_CONTROL_SOCKET"),
+                   help="the operator socket (default DATA_DIR/control.sock)")
     p.add_argument("--tls-cert", type=Path, default=env_path("STRONGROOM_TLS_CERT"),
                    help="PEM certificate chain for HTTPS")
     p.add_argument("--tls-key", type=Path, default=env_path("STRONGROOM_TLS_KEY"), help="PEM private key for HTTPS")
@@ -44,13 +54,17 @@ def run(args: argparse.Namespace) -> int:
     config = ServerConfig(
         data_dir=args.data_dir, dev=args.dev, host=args.host, port=args.port, tls_port=args.tls_port,
         workers=args.workers, root_key_file=args.root_key_file, tls_cert=args.tls_cert, tls_key=args.tls_key,
-        scheduler_interval=args.scheduler_interval, operator_account=args.operator_account)
+        scheduler_interval=args.scheduler_interval, operator_account=args.operator_account,
+        root_of_trust=args.root_of_trust, config_file=args.config, control_socket=args.control_socket,
+        database_url=args.database)
     try:
         config.check()
+        if config.root_kind() != "file":
+            return _run_sealed(config)
         if config.dev:
             config = prepare_dev_files(config)
         core = open_core(config)
-    except (ConfigError, RootKeyFileError) as exc:
+    except (ConfigError, RootKeyFileError, StrongroomError) as exc:
         print(f"strongroom: {exc}", file=sys.stderr)
         return 2
     try:
@@ -66,7 +80,33 @@ def run(args: argparse.Namespace) -> int:
             _announce_dev(config, account)
     finally:
         core.close()
-    run_workers(config)
+    return _serve(config, Unsealer(config, config.root_settings()))
+
+
+def _run_sealed(config: ServerConfig) -> int:
+    """A root of trust other than a key file: start sealed; the supervisor unseals (on its own for pkcs11 and
+    kms, with the operators' shares for shamir). In dev mode the dev account is made once unsealed."""
+    if config.dev:
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(config.data_dir, 0o700)
+        tls = ensure_dev_tls(config.data_dir / "tls")
+        config = replace(config, tls_cert=config.tls_cert or tls.server_cert, tls_key=config.tls_key or tls.server_key,
+                         operator_account=config.operator_account or os.environ.get("STRONGROOM_DEV_ACCOUNT_ID")
+                         or DEFAULT_DEV_ACCOUNT)
+    unsealer = Unsealer(config, config.root_settings())
+    _check_tls_material(config)
+    if config.dev:
+        unsealer.on_unsealed = lambda core: _announce_dev(config, ensure_dev_account(core, config.data_dir))
+    return _serve(config, unsealer)
+
+
+def _serve(config: ServerConfig, unsealer: Unsealer) -> int:
+    try:
+        unsealer.check()
+        run_workers(config, unsealer)
+    except (ConfigError, RootKeyFileError) as exc:
+        print(f"strongroom: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -5,10 +5,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from strongroom.trust.base import RootConfigError
+from strongroom.trust.factory import RootSettings, load_settings, read_config_file
 
 DEFAULT_DATA_DIR = Path(".strongroom")
 DATABASE_FILE = "strongroom.db"
 ROOT_KEY_FILE = "root.key"
+CONTROL_SOCKET = "control.sock"
 DEFAULT_REGION = "us-east-1"
 
 
@@ -29,10 +34,35 @@ class ServerConfig:
     tls_key: Path | None = None
     scheduler_interval: float = 60.0
     operator_account: str | None = None  # its root may administer every account over the admin API
+    root_of_trust: str | None = None  # file | shamir | pkcs11 | kms; default: the config file's kind, else file
+    config_file: Path | None = None  # TOML holding a [root_of_trust] table
+    control_socket: Path | None = None  # the operator endpoint; default DATA_DIR/control.sock
+    database_url: str | None = None  # postgresql://…; None: SQLite in the data directory
 
     @property
     def database(self) -> Path:
         return self.data_dir / DATABASE_FILE
+
+    @property
+    def control_socket_path(self) -> Path:
+        return self.control_socket or self.data_dir / CONTROL_SOCKET
+
+    def root_table(self) -> dict[str, Any]:
+        try:
+            return read_config_file(self.config_file) if self.config_file else {}
+        except RootConfigError as exc:
+            raise ConfigError(str(exc)) from None
+
+    def root_kind(self) -> str:
+        return self.root_of_trust or self.root_table().get("kind") or "file"
+
+    def root_settings(self) -> RootSettings:
+        """The configured root of trust (``--root-of-trust``, ``--config``, ``--root-key-file``)."""
+        base = self.config_file.parent if self.config_file else Path(".")
+        try:
+            return load_settings(self.root_of_trust, self.root_table(), key_file=self.root_key_file, base_dir=base)
+        except RootConfigError as exc:
+            raise ConfigError(str(exc)) from None
 
     def check(self) -> None:
         """Outside dev mode every secret must be configured explicitly; say all that is missing."""
@@ -41,7 +71,7 @@ class ServerConfig:
         if self.dev:
             return
         missing = []
-        if self.root_key_file is None:
+        if self.root_key_file is None and self.root_kind() == "file" and not self.root_table().get("key_file"):
             missing.append("a root key (--root-key-file or STRONGROOM_ROOT_KEY_FILE)")
         if self.tls_cert is None or self.tls_key is None:
             missing.append("TLS material (--tls-cert and --tls-key, or STRONGROOM_TLS_CERT and STRONGROOM_TLS_KEY)")

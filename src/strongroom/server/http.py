@@ -141,9 +141,15 @@ class HttpProtocol(asyncio.Protocol):
         except Exception:
             log.exception("request handler failed")
             response = _error(500, "InternalFailure", "An internal error occurred.")
-        self._transport.write(render(response, close=close))
         if close:
-            self._close()
+            self._closing = True  # answer this one, read no more
+        self._server.answer(self, render(response, close=close), close)
+
+    def deliver(self, data: bytes, close: bool) -> None:
+        if self._transport is not None:
+            self._transport.write(data)
+            if close:
+                self._transport.close()
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -163,9 +169,40 @@ class HttpProtocol(asyncio.Protocol):
             self._close()
 
 
+Commit = Callable[[], None]
+
+
 class ServerState:
-    def __init__(self) -> None:
+    """Connections, and answers held back until the batch's commit (the audit trail) has succeeded.
+
+    With a ``commit``, the answers to every request handled in one turn of the event loop are collected;
+    at the end of the turn ``commit`` runs once for all of them (one durable write for the batch, however
+    many connections) and only then do they leave. If it fails, each of them becomes ``commit_failed``.
+    """
+
+    def __init__(self, commit: Commit | None = None, commit_failed: HttpResponse | None = None) -> None:
         self.connections: set[HttpProtocol] = set()
+        self._commit = commit
+        self._commit_failed = commit_failed or _error(500, "InternalFailure", "An internal error occurred.")
+        self._held: list[tuple[HttpProtocol, bytes, bool]] = []
+
+    def answer(self, connection: HttpProtocol, data: bytes, close: bool) -> None:
+        if self._commit is None:
+            connection.deliver(data, close)
+            return
+        if not self._held:
+            asyncio.get_running_loop().call_soon(self._release)
+        self._held.append((connection, data, close))
+
+    def _release(self) -> None:
+        held, self._held = self._held, []
+        try:
+            self._commit()  # type: ignore[misc]
+        except Exception:
+            log.error("commit failed; %d answers replaced by errors", len(held))
+            held = [(c, render(self._commit_failed, close=close), close) for c, _, close in held]
+        for connection, data, close in held:
+            connection.deliver(data, close)
 
     async def reap_idle(self) -> None:
         while True:
@@ -191,14 +228,15 @@ Background = Callable[[], Awaitable[None]]
 
 
 async def serve(handler: Handler, sockets: list[tuple[socket.socket, ssl.SSLContext | None]],
-                background: Sequence[Background] = ()) -> None:
+                background: Sequence[Background] = (), commit: Commit | None = None,
+                commit_failed: HttpResponse | None = None) -> None:
     """Serve on already-bound sockets until cancelled or sent SIGTERM/SIGINT."""
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     assert task is not None
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, task.cancel)
-    state = ServerState()
+    state = ServerState(commit, commit_failed)
     servers = []
     for sock, tls in sockets:
         secure = tls is not None
@@ -217,7 +255,8 @@ async def serve(handler: Handler, sockets: list[tuple[socket.socket, ssl.SSLCont
 
 
 def run(handler: Handler, sockets: list[tuple[socket.socket, ssl.SSLContext | None]],
-        background: Sequence[Background] = ()) -> None:
+        background: Sequence[Background] = (), commit: Commit | None = None,
+        commit_failed: HttpResponse | None = None) -> None:
     """Run the event loop (uvloop if installed) serving ``handler`` until SIGINT/SIGTERM."""
     try:
         import uvloop
@@ -226,6 +265,6 @@ def run(handler: Handler, sockets: list[tuple[socket.socket, ssl.SSLContext | No
     except ImportError:  # pragma: no cover - uvloop is a dependency; stay usable without it
         runner = asyncio.run
     try:
-        runner(serve(handler, sockets, background))
+        runner(serve(handler, sockets, background, commit, commit_failed))
     except KeyboardInterrupt:
         pass

@@ -9,25 +9,44 @@ import ssl
 
 from strongroom.protocols.aws.app import AwsKmsApp
 from strongroom.protocols.aws.model import KmsModel
+from strongroom.protocols.http import HttpResponse
 from strongroom.server import http
 from strongroom.server.config import ServerConfig
 from strongroom.server.routes import Router
+from strongroom.server.seal_channel import follow_supervisor, receive_initial_state
 from strongroom.server.tls import server_ssl_context
 from strongroom.service.core import Core
-from strongroom.storage.sqlite import SqliteStore
+from strongroom.storage.base import Store
+from strongroom.storage.factory import open_store as open_configured_store
 from strongroom.trust.key_file import FileRootOfTrust
 
 log = logging.getLogger("strongroom.server")
+AUDIT_FAILED = HttpResponse(500, b'{"__type":"KMSInternalException","message":"An internal error occurred. '
+                                 b'Please retry."}')
 
 
 def open_core(config: ServerConfig) -> Core:
     assert config.root_key_file is not None
-    return Core(SqliteStore(config.database), FileRootOfTrust(config.root_key_file),
+    return Core(open_store(config), FileRootOfTrust(config.root_key_file),
                 operator_account=config.operator_account)
 
 
-def bind(config: ServerConfig, *, reuse_port: bool) -> list[tuple[socket.socket, bool]]:
-    """The listening sockets: plain HTTP, and HTTPS when a TLS port is set (True marks TLS)."""
+def open_store(config: ServerConfig) -> Store:
+    return open_configured_store(config.database_url, config.data_dir)
+
+
+def open_sealed_core(config: ServerConfig) -> Core:
+    """A core with no KEK yet: the node's supervisor unseals it (``server/unsealer.py``)."""
+    return Core(open_store(config), operator_account=config.operator_account)
+
+
+def bind(config: ServerConfig, *, reuse_port: bool, exclusive: bool = False) -> list[tuple[socket.socket, bool]]:
+    """The listening sockets: plain HTTP, and HTTPS when a TLS port is set (True marks TLS). ``exclusive``
+    (the node's first bind) refuses a port another server holds, which SO_REUSEPORT alone would share."""
+    if exclusive and reuse_port:
+        for port in (config.port, config.tls_port):
+            if port:
+                http.listening_socket(config.host, port, reuse_port=False).close()
     sockets = [(http.listening_socket(config.host, config.port, reuse_port=reuse_port), False)]
     if config.tls_port:
         sockets.append((http.listening_socket(config.host, config.tls_port, reuse_port=reuse_port), True))
@@ -35,17 +54,22 @@ def bind(config: ServerConfig, *, reuse_port: bool) -> list[tuple[socket.socket,
 
 
 def serve_worker(config: ServerConfig, sockets: list[tuple[socket.socket, bool]], model: KmsModel,
-                 *, run_scheduler: bool) -> None:
-    """One worker process: its own store connection and caches, serving until told to stop."""
-    core = open_core(config)
+                 *, run_scheduler: bool, channel: socket.socket) -> None:
+    """One worker process: its own store connection and caches, serving until told to stop. It starts in
+    the seal state the supervisor sends over ``channel`` and follows every later change."""
+    core = open_sealed_core(config)
+    receive_initial_state(channel, core)
     router = Router(AwsKmsApp(core, model))
     tls: ssl.SSLContext | None = None
     if config.tls_cert and config.tls_key:
         tls = server_ssl_context(config.tls_cert, config.tls_key)
     served = [(sock, tls if is_tls else None) for sock, is_tls in sockets]
-    on_start = [_scheduler(core, config.scheduler_interval)] if run_scheduler else []
+    on_start = [follow_supervisor(channel, core)]
+    if run_scheduler:
+        on_start.append(_scheduler(core, config.scheduler_interval))
+    core.audit.autoflush = False  # the server flushes once per batch, before the batch's answers leave
     try:
-        http.run(router, served, background=on_start)
+        http.run(router, served, background=on_start, commit=core.audit.flush, commit_failed=AUDIT_FAILED)
     finally:
         core.close()
 
@@ -54,6 +78,9 @@ def _scheduler(core: Core, interval: float):  # type: ignore[no-untyped-def]
     async def run_due_work() -> None:
         while True:
             try:
+                if core.sealed:
+                    await asyncio.sleep(interval)
+                    continue
                 done = core.rotation.run_due()
                 if done.rotated or done.deleted:
                     log.info("scheduled work: rotated %d keys, deleted %d keys", len(done.rotated),

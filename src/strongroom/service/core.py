@@ -5,6 +5,7 @@ from __future__ import annotations
 from strongroom.domain.clock import Clock, SystemClock
 from strongroom.service.admin import AdminService
 from strongroom.service.aliases import AliasService
+from strongroom.service.audit import AuditTrail
 from strongroom.service.authorization import Authorizer
 from strongroom.service.caches import StoreCaches
 from strongroom.service.credentials import Credentials
@@ -43,6 +44,7 @@ class Core:
         self.rotation = RotationService(store, self.ring, self.keys, self.clock)
         self.grants = GrantService(store, self.ring, self.authz, self.clock)
         self.admin = AdminService(self.principals, self.credentials, self.authz, operator_account)
+        self.audit = AuditTrail(store, self.clock)
         if root is not None:
             self.unseal(root)
 

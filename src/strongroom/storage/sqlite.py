@@ -16,6 +16,7 @@ from pathlib import Path
 import orjson
 
 from strongroom.domain.aliases import Alias
+from strongroom.domain.audit import AuditEvent, AuditFilter, StoredAuditEvent
 from strongroom.domain.grants import Grant
 from strongroom.domain.keys import Key, KeyState
 from strongroom.errors import AlreadyExistsError, InternalError
@@ -59,11 +60,19 @@ def _grant_from(row: tuple) -> Grant:
                  context_equals=constraints["equals"], context_subset=constraints["subset"], created_at=row[8])
 
 
+def _audit_from(row: tuple) -> StoredAuditEvent:
+    event = AuditEvent(event_time=row[1], event_id=row[2], event_name=row[3], principal_arn=row[4], key_arn=row[5],
+                       error_code=row[6], record=orjson.loads(row[7]))
+    return StoredAuditEvent(seq=row[0], event=event, record_json=row[7], prev_hash=row[8], hash=row[9])
+
+
 def _alias_from(row: tuple) -> Alias:
     return Alias(*row)
 
 
 class SqliteStore:
+    dialect = "sqlite"
+
     def __init__(self, path: Path, *, busy_timeout_ms: int = 10_000) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -132,6 +141,15 @@ class SqliteStore:
         with self.transaction():
             return self._db.execute(sql, params)
 
+    def _insert(self, sql: str, params: tuple, conflict: str) -> None:
+        """A duplicate primary or unique key becomes AlreadyExistsError (as on PostgreSQL)."""
+        try:
+            self._write(sql, params)
+        except sqlite3.IntegrityError as exc:
+            if "UNIQUE" in str(exc) or "PRIMARY KEY" in str(exc):
+                raise AlreadyExistsError(conflict) from None
+            raise
+
     # --- key-encryption key ------------------------------------------------------------------
 
     def get_wrapped_kek(self) -> bytes | None:
@@ -139,7 +157,13 @@ class SqliteStore:
         return row[0] if row else None
 
     def put_wrapped_kek(self, wrapped: bytes) -> None:
-        self._write("INSERT INTO kek (id, wrapped) VALUES (1, ?)", (wrapped,))
+        self._insert("INSERT INTO kek (id, wrapped) VALUES (1, ?)", (wrapped,), "The key-encryption key exists")
+
+    def replace_wrapped_kek(self, expected: bytes, wrapped: bytes) -> bool:
+        return self._write("UPDATE kek SET wrapped = ? WHERE id = 1 AND wrapped = ?", (wrapped, expected)).rowcount == 1
+
+    def count_keys(self) -> dict[str, int]:
+        return dict(self._db.execute("SELECT state, COUNT(*) FROM keys GROUP BY state").fetchall())
 
     # --- accounts and access keys ------------------------------------------------------------
 
@@ -209,10 +233,52 @@ class SqliteStore:
                                 "user_name = ? ORDER BY policy_name", (account_id, user_name))
         return dict(rows.fetchall())
 
+    # --- audit trail ---------------------------------------------------------------------------
+
+    def last_audit_link(self) -> tuple[int, bytes] | None:
+        row = self._db.execute("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()
+        return (row[0], row[1]) if row else None
+
+    def append_audit(self, rows: list[StoredAuditEvent]) -> None:
+        with self.transaction():
+            self._db.executemany(
+                "INSERT INTO audit_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(r.seq, r.event.event_time, r.event.event_id, r.event.event_name, r.event.principal_arn,
+                  r.event.key_arn, r.event.error_code, r.record_json, r.prev_hash, r.hash) for r in rows])
+
+    def query_audit(self, where: AuditFilter) -> list[StoredAuditEvent]:
+        clauses, params = ["seq > ?"], [where.after_seq]
+        for column, value in (("event_time >= ?", where.since), ("event_time < ?", where.until),
+                              ("key_arn = ?", where.key_arn), ("principal_arn = ?", where.principal_arn),
+                              ("event_name = ?", where.event_name)):
+            if value is not None:
+                clauses.append(column)
+                params.append(value)
+        if where.errors_only:
+            clauses.append("error_code IS NOT NULL")
+        rows = self._db.execute(f"SELECT * FROM audit_events WHERE {' AND '.join(clauses)} ORDER BY seq LIMIT ?",
+                                (*params, where.limit))
+        return [_audit_from(row) for row in rows]
+
+    def purge_audit(self, before: float) -> int:
+        return self._write("DELETE FROM audit_events WHERE event_time < ?", (before,)).rowcount
+
+    def first_audit_time(self) -> float | None:
+        row = self._db.execute("SELECT event_time FROM audit_events ORDER BY seq LIMIT 1").fetchone()
+        return row[0] if row else None
+
+    def last_key_usage(self, key_arn: str, event_names: tuple[str, ...]) -> StoredAuditEvent | None:
+        marks = ", ".join("?" * len(event_names))
+        row = self._db.execute(
+            f"SELECT * FROM audit_events WHERE key_arn = ? AND error_code IS NULL AND event_name IN ({marks}) "
+            "ORDER BY seq DESC LIMIT 1", (key_arn, *event_names)).fetchone()
+        return _audit_from(row) if row else None
+
     # --- grants -------------------------------------------------------------------------------
 
     def insert_grant(self, grant: Grant) -> None:
-        self._write("INSERT INTO grants VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", _grant_row(grant))
+        self._insert("INSERT INTO grants VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", _grant_row(grant),
+                     f"Grant {grant.grant_id} already exists")
 
     def get_grant(self, grant_id: str) -> Grant | None:
         row = self._db.execute("SELECT * FROM grants WHERE grant_id = ?", (grant_id,)).fetchone()
@@ -242,7 +308,8 @@ class SqliteStore:
 
     def insert_key(self, key: Key, first_version: StoredVersion) -> None:
         with self.transaction():
-            self._db.execute(f"INSERT INTO keys ({_KEY_COLUMNS}) VALUES ({', '.join('?' * 18)})", _key_row(key))
+            self._insert(f"INSERT INTO keys ({_KEY_COLUMNS}) VALUES ({', '.join('?' * 18)})", _key_row(key),
+                         f"Key {key.key_id} already exists")
             self.add_version(key.key_id, first_version)
 
     def get_key(self, key_id: str) -> Key | None:
@@ -264,9 +331,9 @@ class SqliteStore:
         return [_key_from(row) for row in rows]
 
     def add_version(self, key_id: str, version: StoredVersion) -> None:
-        self._write("INSERT INTO key_versions VALUES (?, ?, ?, ?, ?, ?)",
-                    (key_id, version.version, version.material_id, version.created_at, version.rotation_type,
-                     version.wrapped_material))
+        self._insert("INSERT INTO key_versions VALUES (?, ?, ?, ?, ?, ?)",
+                     (key_id, version.version, version.material_id, version.created_at, version.rotation_type,
+                      version.wrapped_material), f"Version {version.version} of key {key_id} already exists")
 
     def get_versions(self, key_id: str) -> list[StoredVersion]:
         rows = self._db.execute(

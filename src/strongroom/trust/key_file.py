@@ -8,10 +8,7 @@ import stat
 from pathlib import Path
 
 from strongroom.crypto.aead import new_key
-from strongroom.crypto.wrapping import KeyEncryptionKey
-from strongroom.errors import InvalidCiphertextError, SealedError
-
-_KEK_LABEL = "strongroom/kek"
+from strongroom.trust.local_key import LocalKeyRoot
 
 
 class RootKeyFileError(Exception):
@@ -29,12 +26,18 @@ def create_root_key_file(path: Path) -> None:
         os.close(fd)
 
 
-class FileRootOfTrust:
-    name = "file"
+def pending_key_file(path: Path) -> Path:
+    """Where a rotation writes the next root key until the data store is rewrapped under it."""
+    return path.with_name(path.name + ".new")
 
+
+class FileRootOfTrust(LocalKeyRoot):
     def __init__(self, path: Path) -> None:
         self._path = path
-        self._root = KeyEncryptionKey(self._load(path))
+        hint = ""
+        if pending_key_file(path).exists():
+            hint = f" (a root rotation was interrupted: try the key in {pending_key_file(path)})"
+        super().__init__("file", self._load(path), wrong_key_hint=hint)
 
     def __repr__(self) -> str:
         return f"FileRootOfTrust({str(self._path)!r})"
@@ -56,12 +59,3 @@ class FileRootOfTrust:
         if len(key) != 32:
             raise RootKeyFileError(f"root key file {path} does not hold a base64-encoded 32-byte key")
         return key
-
-    def wrap_kek(self, kek: bytes) -> bytes:
-        return self._root.wrap(kek, _KEK_LABEL)
-
-    def unwrap_kek(self, wrapped: bytes) -> bytes:
-        try:
-            return self._root.unwrap(wrapped, _KEK_LABEL)
-        except InvalidCiphertextError:
-            raise SealedError("the root key does not unwrap this data store's key-encryption key") from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import logging
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -17,6 +18,7 @@ from strongroom.domain.context import Caller, RequestContext
 from strongroom.errors import StrongroomError
 from strongroom.protocols.aws.admin import ADMIN_OPERATIONS
 from strongroom.protocols.aws.admin import TARGET_PREFIX as ADMIN_PREFIX
+from strongroom.protocols.aws.audit_record import audit_event
 from strongroom.protocols.aws.errors import AwsError, aws_error_for, internal_error
 from strongroom.protocols.aws.model import KmsModel, ValidationFailure
 from strongroom.protocols.aws.operations import OPERATIONS
@@ -29,6 +31,16 @@ log = logging.getLogger("strongroom.aws")
 TARGET_PREFIX = "TrentService."
 CONTENT_TYPE = "application/x-amz-json-1.1"
 _ACCEPTED_CONTENT_TYPES = (CONTENT_TYPE, "application/json")
+
+
+@dataclass(slots=True)
+class _Trace:
+    """What the audit record needs to know of a request, filled in as far as the request got."""
+
+    operation: str = "Unknown"
+    admin: bool = False
+    ctx: RequestContext | None = None
+    params: dict[str, Any] | None = None
 
 
 def _encode(value: Any) -> str:
@@ -47,14 +59,28 @@ class AwsKmsApp:
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         request_id = str(uuid.uuid4())
+        trace = _Trace()
+        error: AwsError | None = None
         try:
-            body = self._handle(request, request_id)
-            status = 200
+            body = self._handle(request, request_id, trace)
         except Exception as exc:
             error = self._wire_error(exc, request, request_id)
-            status, body = error.status, {"__type": error.code, "message": error.message}
+            body = {"__type": error.code, "message": error.message}
+        try:
+            self._audit(request, request_id, trace, None if error else body, error)
+        except Exception:
+            error = internal_error()  # no answer leaves without its audit event
+            body = {"__type": error.code, "message": error.message}
         headers = [("x-amzn-RequestId", request_id)]
+        status = error.status if error else 200
         return HttpResponse(status, orjson.dumps(body, default=_encode), CONTENT_TYPE, headers)
+
+    def _audit(self, request: HttpRequest, request_id: str, trace: _Trace, response: dict[str, Any] | None,
+               error: AwsError | None) -> None:
+        self.core.audit.record(audit_event(
+            request=request, request_id=request_id, now=self.core.clock.now(), operation=trace.operation,
+            admin=trace.admin, ctx=trace.ctx, params=trace.params, response=response,
+            error_code=error.code if error else None, error_message=error.message if error else None))
 
     @staticmethod
     def _wire_error(exc: Exception, request: HttpRequest, request_id: str) -> AwsError:
@@ -70,28 +96,32 @@ class AwsKmsApp:
         log.exception("%s failed unexpectedly (request %s)", operation, request_id)
         return internal_error()
 
-    def _handle(self, request: HttpRequest, request_id: str) -> dict[str, Any]:
+    def _handle(self, request: HttpRequest, request_id: str, trace: _Trace) -> dict[str, Any]:
         target = self._target(request)
+        trace.admin = target.startswith(ADMIN_PREFIX)
+        trace.operation = target.split(".", 1)[1]
         try:
             verified = self.verifier.verify(request)
         except SigV4Error as exc:
             raise AwsError(exc.code, exc.message, exc.status) from None
         key = verified.access_key
         self.core.credentials.check_session(key, verified.session_token)
-        ctx = RequestContext(Caller(key.account_id, key.access_key_id, key.principal_arn, key.user_name),
-                             verified.region, request.client_ip, request.secure, request_id)
-        if target.startswith(ADMIN_PREFIX):
-            admin = ADMIN_OPERATIONS.get(target[len(ADMIN_PREFIX):])
+        ctx = trace.ctx = RequestContext(
+            Caller(key.account_id, key.access_key_id, key.principal_arn, key.user_name),
+            verified.region, request.client_ip, request.secure, request_id)
+        if trace.admin:
+            admin = ADMIN_OPERATIONS.get(trace.operation)
             if admin is None:
                 raise AwsError("UnknownOperationException", f"Unknown operation {target}")
-            return admin(self.core, ctx, self._body(request)) or {}
+            trace.params = self._body(request)
+            return admin(self.core, ctx, trace.params) or {}
         operation = target[len(TARGET_PREFIX):]
         if operation not in OPERATIONS:
             if operation in self._unsupported:
                 raise AwsError("UnsupportedOperationException",
                                f"{operation} is not supported by this server yet.")
             raise AwsError("UnknownOperationException", f"Unknown operation {target}")
-        params = self._params(operation, request)
+        params = trace.params = self._params(operation, request)
         if "GrantTokens" in params:
             self.core.grants.check_tokens(params["GrantTokens"])
         return OPERATIONS[operation](self.core, ctx, params) or {}
@@ -102,7 +132,7 @@ class AwsKmsApp:
             raise AwsError("UnknownOperationException",
                            "This endpoint serves the AWS KMS API: POST / with an X-Amz-Target header.")
         target = request.headers.get("x-amz-target", "")
-        if not target.startswith((TARGET_PREFIX, ADMIN_PREFIX)):
+        if not target.startswith((TARGET_PREFIX, ADMIN_PREFIX)) or target.endswith("."):
             raise AwsError("UnknownOperationException", f"Unknown operation {target or '(no X-Amz-Target)'}")
         return target
 

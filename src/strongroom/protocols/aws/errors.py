@@ -40,6 +40,7 @@ _CODES: dict[type[errors.StrongroomError], tuple[str, int]] = {
     errors.AuthenticationError: ("UnrecognizedClientException", 400),
     errors.DryRunSucceeded: ("DryRunOperationException", 412),
     errors.SealedError: ("KMSInternalException", 503),
+    errors.DependencyUnavailableError: ("DependencyTimeoutException", 503),
     errors.InternalError: ("KMSInternalException", 500),
 }
 
@@ -47,6 +48,7 @@ _DEFAULT_MESSAGES = {
     "InvalidCiphertextException": "The ciphertext is invalid, was altered, or was encrypted under a different "
                                   "encryption context.",
     "KMSInternalException": "An internal error occurred. Please retry.",
+    "DependencyTimeoutException": "The system timed out while trying to fulfill the request. Please retry.",
 }
 
 

@@ -1,0 +1,255 @@
+"""``python -m bench``: Strongroom vs moto vs the bare HTTP stack, under wrk, on this machine.
+
+A full run (the defaults) takes about 12-13 minutes and writes bench/RESULTS.md and bench/results.json.
+``--quick`` is a smoke run of about 2 minutes that writes to bench/out/quick/ instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from bench import report
+from bench.measure import Runner
+from bench.processes import free_port, tree_memory
+from bench.profile import profile_encrypt
+from bench.suite import (
+    PhaseLog,
+    Plan,
+    connection_header,
+    createkey_phase,
+    global_warmup,
+    main_phase,
+    probe_not_yet_implemented,
+    scale_phase,
+)
+from bench.systems import REPO, System, start_bare, start_moto, start_strongroom
+from bench.wrk import ensure_wrk, wrk_version
+
+BENCH_DIR = REPO / "bench"
+OPERATIONS = ["Encrypt", "Decrypt", "GenerateDataKey", "ReEncrypt"]
+DEFAULT_BUDGET_S = 14 * 60  # the issue's bound is 15 minutes for a full run
+
+
+def _ints(text: str) -> list[int]:
+    return [int(v.replace("_", "")) for v in text.split(",") if v.strip()]
+
+
+def _names(text: str) -> list[str]:
+    return [v.strip() for v in text.split(",") if v.strip()]
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true",
+                   help="smoke run: 1 repetition of 2 s cells, Encrypt and Decrypt, small scale stores; "
+                        "writes to bench/out/quick/")
+    p.add_argument("--reps", type=int, help="repetitions of the interleaved cells (default 3; quick 1)")
+    p.add_argument("--duration", type=int, help="seconds per measured cell (default 5; quick 2)")
+    p.add_argument("--warmup", type=int, default=0,
+                   help="seconds of warm-up before each cell (default 0: one warm-up pass before the first rep)")
+    p.add_argument("--ops", type=_names, help=f"operations (default {','.join(OPERATIONS)}; quick Encrypt,Decrypt)")
+    p.add_argument("--concurrency", type=_ints, default=[1, 8, 64], help="wrk connections (default 1,8,64)")
+    p.add_argument("--createkey-concurrency", type=_ints, help="CreateKey connections (default 1,8,64; quick 8)")
+    p.add_argument("--scale-keys", type=_ints,
+                   help="store sizes for the scale test (default 100,10000,1000000; quick 100,10000; empty to skip)")
+    p.add_argument("--scale-connections", type=int, default=8, help="Encrypt connections in the scale test")
+    p.add_argument("--scale-reps", type=int, help="repetitions of the scale cells (default: --reps)")
+    p.add_argument("--spread-keys", type=int, default=100_000,
+                   help="distinct keys per 'spread' scale cell (default 100000: more than a 5 s cell sends, "
+                        "so at 1,000,000 keys no key repeats)")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                   help="Strongroom and bare-stack worker processes (default: the core count)")
+    p.add_argument("--seed", type=int, default=3, help="seed of the cell order shuffles (default 3)")
+    p.add_argument("--budget", type=int, default=DEFAULT_BUDGET_S,
+                   help="seconds the whole run may take; later repetitions are skipped to stay inside")
+    p.add_argument("--profile-seconds", type=int, help="py-spy sampling of Encrypt at c=64 (default 5; 0 skips)")
+    p.add_argument("--out", type=Path, help="where RESULTS.md and results.json go (default bench/; quick "
+                                            "bench/out/quick/)")
+    p.add_argument("--keep-data", action="store_true", help="keep the stores under bench/out/ (the 1M-key one is "
+                                                              "about 500 MB)")
+    p.add_argument("--report-from", type=Path, help="only re-render RESULTS.md from a results.json")
+    args = p.parse_args(argv)
+    quick = args.quick
+    args.reps = args.reps or (1 if quick else 3)
+    args.duration = args.duration or (2 if quick else 5)
+    args.ops = args.ops or (["Encrypt", "Decrypt"] if quick else OPERATIONS)
+    args.createkey_concurrency = args.createkey_concurrency or ([8] if quick else [1, 8, 64])
+    if args.scale_keys is None:
+        args.scale_keys = [100, 10_000] if quick else [100, 10_000, 1_000_000]
+    args.scale_reps = args.scale_reps or args.reps
+    if args.profile_seconds is None:
+        args.profile_seconds = 2 if quick else 5
+    args.out = args.out or (BENCH_DIR / "out" / "quick" if quick else BENCH_DIR)
+    return args
+
+
+# --- machine description ------------------------------------------------------------------------
+
+
+def _first(path: str, prefix: str) -> str:
+    try:
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(prefix):
+                return line.split(":", 1)[1].strip() if ":" in line else line.split("=", 1)[1].strip().strip('"')
+    except OSError:
+        pass
+    return "unknown"
+
+
+def _git(*args: str) -> str:
+    try:
+        out = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return out.stdout.strip()
+
+
+def machine_info(wrk: str) -> dict[str, Any]:
+    versions = {}
+    for dist in ("strongroom", "moto", "werkzeug", "boto3", "botocore", "uvloop", "httptools", "orjson",
+                 "cryptography", "py-spy"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            pass
+    mem_total = _first("/proc/meminfo", "MemTotal")
+    mem_kib = int(mem_total.split()[0]) if mem_total != "unknown" else 0
+    commit = _git("rev-parse", "--short", "HEAD")
+    dirty = _git("status", "--porcelain", "--untracked-files=no")
+    return {
+        "nproc": os.cpu_count(), "cpu_model": _first("/proc/cpuinfo", "model name"), "mem_gib": mem_kib / 2**20,
+        "kernel": platform.release(), "os": _first("/etc/os-release", "PRETTY_NAME="),
+        "python": f"{platform.python_implementation()} {platform.python_version()}", "wrk": wrk_version(wrk),
+        "versions": versions, "commit": (commit + (" (with uncommitted changes)" if dirty else "")) or "unknown",
+    }
+
+
+# --- the run -------------------------------------------------------------------------------------
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    wrk = ensure_wrk()
+    work = BENCH_DIR / "out" / ("quick-run" if args.quick else "run")
+    if work.exists():
+        shutil.rmtree(work)
+    logs = work / "logs"
+    plan = Plan(operations=args.ops, concurrency=args.concurrency, reps=args.reps, duration_s=args.duration,
+                warmup_s=args.warmup, createkey_concurrency=args.createkey_concurrency, createkey_reps=args.reps,
+                scale_keys=args.scale_keys, scale_reps=args.scale_reps, scale_connections=args.scale_connections,
+                spread_keys=args.spread_keys, seed=args.seed, deadline=started + args.budget,
+                profile_seconds=args.profile_seconds)
+    print(f"bench: planned {plan.estimate() / 60:.1f} min (budget {args.budget / 60:.1f} min); work files in "
+          f"{work.relative_to(REPO)}", flush=True)
+    runner = Runner(wrk, work / "lua", args.duration, args.warmup)
+    machine = machine_info(wrk)
+    date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    systems: dict[str, System] = {}
+    logs_by_phase: dict[str, PhaseLog] = {}
+    extra: dict[str, Any] = {}
+    skipped: list[str] = []
+    try:
+        systems["strongroom"] = start_strongroom("strongroom", work / "strongroom-data", free_port(), args.workers,
+                                                 logs)
+        systems["moto"] = start_moto(free_port(), logs)
+        systems["bare"] = start_bare(free_port(), args.workers, logs)
+        for name in ("strongroom", "moto"):
+            systems[name].prepare_keys()
+        extra["moto_connection"] = connection_header(systems["moto"])
+        extra["strongroom_connection"] = connection_header(systems["strongroom"])
+        extra["not_yet_implemented"] = probe_not_yet_implemented(systems["strongroom"])
+        extra["idle_memory"] = {name: tree_memory(s.process.pid).as_dict() for name, s in systems.items()}
+        print("bench: systems up (strongroom, moto, bare); warming up", flush=True)
+        global_warmup(runner, systems, args.ops)
+
+        later = (plan.createkey_reps * plan.createkey_rep_seconds() + plan.profile_seconds + 6
+                 + (plan.scale_build_seconds() + plan.scale_reps * plan.scale_rep_seconds() if plan.scale_keys else 0))
+        logs_by_phase["main"] = main_phase(runner, plan, systems, reserve=later)
+        if args.profile_seconds:
+            print(f"bench: profiling Strongroom under Encrypt c=64 for {args.profile_seconds} s", flush=True)
+            extra["profile"] = profile_encrypt(systems["strongroom"], wrk, work / "profile",
+                                               seconds=args.profile_seconds)
+        later -= plan.createkey_reps * plan.createkey_rep_seconds() + plan.profile_seconds + 6
+        logs_by_phase["createkey"] = createkey_phase(runner, plan, systems, reserve=later)
+        extra["final_memory"] = {name: tree_memory(s.process.pid).as_dict() for name, s in systems.items()}
+    finally:
+        for system in reversed(list(systems.values())):
+            system.process.stop()
+    if plan.scale_keys:
+        logs_by_phase["scale"] = scale_phase(runner, plan, work, logs, args.workers, reserve=0.0)
+    for phase, log in logs_by_phase.items():
+        if log.skipped_for_time:
+            skipped.append(f"{phase}: {log.skipped_for_time} of {log.reps_planned} repetitions")
+
+    runs = [r.as_dict() for log in logs_by_phase.values() for r in log.runs]
+    config = {"quick": args.quick, "reps": args.reps, "duration_s": args.duration, "warmup_s": args.warmup,
+              "operations": args.ops, "concurrency": args.concurrency,
+              "createkey_concurrency": args.createkey_concurrency, "scale_keys": args.scale_keys,
+              "scale_reps": args.scale_reps, "scale_connections": args.scale_connections,
+              "spread_keys": args.spread_keys, "workers": args.workers, "seed": args.seed, "budget_s": args.budget,
+              "wrk_threads": 1}
+    calibration = {phase: log.calibration_ms for phase, log in logs_by_phase.items()}
+    summary = report.summarise(runs, config, calibration)
+    summary["moto_connection"] = extra.get("moto_connection", "close")
+    scale_log = logs_by_phase.get("scale")
+    results: dict[str, Any] = {
+        "schema": 1, "date": date, "elapsed_seconds": round(time.monotonic() - started, 1), "machine": machine,
+        "config": config, "summary": summary, "not_yet_implemented": extra.get("not_yet_implemented"),
+        "connection_headers": {"moto": extra.get("moto_connection"), "strongroom": extra.get("strongroom_connection")},
+        "memory": {"idle": extra.get("idle_memory"), "final": extra.get("final_memory")},
+        "profile": extra.get("profile"),
+        "scale": ({"reps_done": scale_log.reps_done, **scale_log.extra} if scale_log else None),
+        "phases": {phase: {"reps_done": log.reps_done, "reps_planned": log.reps_planned,
+                           "skipped_for_time": log.skipped_for_time, "seconds": round(log.seconds, 1)}
+                   for phase, log in logs_by_phase.items()},
+        "skipped": skipped, "runs": runs,
+    }
+    results = json.loads(json.dumps(results, default=str))  # exactly what results.json holds (str dict keys)
+    md, js = report.write(results, args.out)
+    if not args.keep_data:
+        for data in work.glob("scale-*"):
+            shutil.rmtree(data, ignore_errors=True)
+    failed = [r for r in runs if r.get("error")]
+    print(f"bench: done in {results['elapsed_seconds'] / 60:.1f} min; wrote {md} and {js}", flush=True)
+    for line in summary["bar"]:
+        print(f"  {line['result']:<4}  {line['criterion']}: {line['measured']}")
+    if failed:
+        print(f"bench: {len(failed)} cell run(s) failed; see the error column and {logs}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.report_from:
+        results = json.loads(args.report_from.read_text())
+        out = args.out if args.out != BENCH_DIR or args.report_from.parent == BENCH_DIR else args.report_from.parent
+        (out / "RESULTS.md").write_text(report.render_markdown(results))
+        print(f"bench: wrote {out / 'RESULTS.md'}")
+        return 0
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        print("bench: interrupted; every started process was stopped", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,457 @@
+"""Aggregation (medians over repetitions, paired ratios) and the RESULTS.md / results.json writers.
+
+Everything here works on plain dicts (the ``runs`` of results.json), so a report can be rebuilt from a saved
+results.json: ``python -m bench --report-from bench/results.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+Run = dict[str, Any]
+
+# The bar from issue 3 (reported, never asserted).
+BAR_ENCRYPT_RPS_C64 = 10_000
+BAR_ENCRYPT_P99_MS_C64 = 10.0
+BAR_ENCRYPT_RPS_C1 = 2_000
+BAR_ENCRYPT_P50_MS_C1 = 0.5
+BAR_MOTO_RATIO = 50.0
+BAR_BARE_FRACTION = 0.60
+BAR_CREATEKEY_RPS = 500
+
+
+# --- statistics -----------------------------------------------------------------------------------
+
+
+def median(values: Iterable[float]) -> float | None:
+    data = [v for v in values if v is not None]
+    return statistics.median(data) if data else None
+
+
+def spread(values: Iterable[float]) -> tuple[float | None, float | None, float | None]:
+    data = [v for v in values if v is not None]
+    if not data:
+        return None, None, None
+    return statistics.median(data), min(data), max(data)
+
+
+def group_key(run: Run) -> tuple[str, str, int, str, int]:
+    return run["system"], run["operation"], run["connections"], run.get("mode", "fixed"), run.get("keys", 0)
+
+
+def aggregate(runs: Sequence[Run]) -> list[dict[str, Any]]:
+    """One row per cell: medians over the repetitions (and min-max of req/s), errors summed."""
+    groups: dict[tuple[str, str, int, str, int], list[Run]] = defaultdict(list)
+    for run in runs:
+        groups[group_key(run)].append(run)
+    rows = []
+    for key, members in groups.items():
+        ok = [r for r in members if not r.get("error")]
+        rps, rps_min, rps_max = spread(r["rps"] for r in ok)
+        rows.append({
+            "system": key[0], "operation": key[1], "connections": key[2], "mode": key[3], "keys": key[4],
+            "runs": len(ok), "failed_runs": len(members) - len(ok),
+            "rps": rps, "rps_min": rps_min, "rps_max": rps_max,
+            "p50_ms": median(r["p50_ms"] for r in ok), "p90_ms": median(r["p90_ms"] for r in ok),
+            "p99_ms": median(r["p99_ms"] for r in ok),
+            "cpu_s_per_1k": median(r["server_cpu_s_per_1k"] for r in ok),
+            "server_cores": median(r["server_cores"] for r in ok),
+            "wrk_cores": median(r["wrk_cores"] for r in ok),
+            "other_cores": median(r["other_cores"] for r in ok),
+            "steal_cores": median(r["steal_cores"] for r in ok),
+            "peak_mem_mib": max((r["memory"]["hwm_mib"] for r in ok if r.get("memory")), default=None),
+            "pss_mib": max((r["memory"]["pss_mib"] for r in ok if r.get("memory")), default=None),
+            "errors": sum(int(r.get("errors", 0)) for r in ok),
+            "requests": sum(int(r.get("requests", 0)) for r in ok),
+            "error_messages": sorted({r["error"][:200] for r in members if r.get("error")}),
+        })
+    rows.sort(key=lambda row: (row["keys"], row["mode"], row["operation"], row["system"], row["connections"]))
+    return rows
+
+
+def find(rows: Sequence[dict[str, Any]], **match: Any) -> dict[str, Any] | None:
+    for row in rows:
+        if all(row.get(k) == v for k, v in match.items()):
+            return row
+    return None
+
+
+def paired_ratios(runs: Sequence[Run], numerator: dict[str, Any], denominator: dict[str, Any],
+                  metric: str = "rps") -> dict[str, Any]:
+    """metric(numerator) / metric(denominator) within each repetition; the median (min-max) over repetitions."""
+    def by_rep(match: dict[str, Any]) -> dict[int, float]:
+        return {r["rep"]: r[metric] for r in runs
+                if not r.get("error") and all(r.get(k) == v for k, v in match.items()) and r.get(metric)}
+    top, bottom = by_rep(numerator), by_rep(denominator)
+    ratios = [top[rep] / bottom[rep] for rep in sorted(top.keys() & bottom.keys())]
+    mid, low, high = spread(ratios)
+    return {"median": mid, "min": low, "max": high, "pairs": len(ratios)}
+
+
+def main_ratios(runs: Sequence[Run], operations: Sequence[str], concurrency: Sequence[int]) -> list[dict[str, Any]]:
+    out = []
+    for operation in operations:
+        for c in concurrency:
+            sr = {"system": "strongroom", "operation": operation, "connections": c}
+            out.append({
+                "operation": operation, "connections": c,
+                "vs_moto": paired_ratios(runs, sr, {"system": "moto", "operation": operation, "connections": c}),
+                "vs_bare": paired_ratios(runs, sr, {"system": "bare", "operation": "Encrypt", "connections": c}),
+            })
+    return out
+
+
+def scale_flatness(runs: Sequence[Run], sizes: Sequence[int], connections: int) -> list[dict[str, Any]]:
+    """Per mode and size, paired against the smallest store in the same repetition."""
+    out = []
+    if not sizes:
+        return out
+    base = min(sizes)
+    for mode in ("hot", "spread"):
+        for keys in sizes:
+            me = {"system": "strongroom", "operation": "Encrypt", "mode": mode, "keys": keys,
+                  "connections": connections}
+            ref = {**me, "keys": base}
+            out.append({"mode": mode, "keys": keys, "base_keys": base,
+                        "p50_ratio": paired_ratios(runs, me, ref, "p50_ms"),
+                        "p99_ratio": paired_ratios(runs, me, ref, "p99_ms"),
+                        "rps_ratio": paired_ratios(runs, me, ref, "rps")})
+    return out
+
+
+def bar_lines(rows: Sequence[dict[str, Any]], ratios: Sequence[dict[str, Any]],
+              createkey_rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    lines: list[dict[str, Any]] = []
+
+    def add(criterion: str, measured: str, ok: bool | None) -> None:
+        lines.append({"criterion": criterion, "measured": measured,
+                      "result": "n/a" if ok is None else ("PASS" if ok else "FAIL")})
+
+    def cell(c: int) -> dict[str, Any] | None:
+        return find(rows, system="strongroom", operation="Encrypt", connections=c, mode="fixed")
+
+    c64, c1 = cell(64), cell(1)
+    if c64 and c64["rps"] is not None:
+        add(f"Encrypt at 64 connections ≥ {BAR_ENCRYPT_RPS_C64:,} req/s with p99 ≤ {BAR_ENCRYPT_P99_MS_C64:g} ms",
+            f"{c64['rps']:,.0f} req/s, p99 {c64['p99_ms']:.2f} ms",
+            c64["rps"] >= BAR_ENCRYPT_RPS_C64 and c64["p99_ms"] <= BAR_ENCRYPT_P99_MS_C64)
+    else:
+        add("Encrypt at 64 connections", "not measured", None)
+    if c1 and c1["rps"] is not None:
+        add(f"Encrypt at concurrency 1 ≥ {BAR_ENCRYPT_RPS_C1:,} req/s with p50 < {BAR_ENCRYPT_P50_MS_C1:g} ms",
+            f"{c1['rps']:,.0f} req/s, p50 {c1['p50_ms']:.3f} ms",
+            c1["rps"] >= BAR_ENCRYPT_RPS_C1 and c1["p50_ms"] < BAR_ENCRYPT_P50_MS_C1)
+    else:
+        add("Encrypt at concurrency 1", "not measured", None)
+
+    def ratio(operation: str, c: int, which: str) -> float | None:
+        for r in ratios:
+            if r["operation"] == operation and r["connections"] == c:
+                return r[which]["median"]
+        return None
+
+    enc64 = ratio("Encrypt", 64, "vs_moto")
+    add(f"≥ {BAR_MOTO_RATIO:g}× moto (Encrypt, 64 connections, paired median)",
+        "not measured" if enc64 is None else f"{enc64:,.1f}×", None if enc64 is None else enc64 >= BAR_MOTO_RATIO)
+    all_moto = [(r["operation"], r["connections"], r["vs_moto"]["median"]) for r in ratios
+                if r["vs_moto"]["median"] is not None]
+    if all_moto:
+        worst = min(all_moto, key=lambda t: t[2])
+        add(f"≥ {BAR_MOTO_RATIO:g}× moto for every operation and concurrency",
+            f"lowest {worst[2]:,.1f}× ({worst[0]}, c={worst[1]})", worst[2] >= BAR_MOTO_RATIO)
+    bare64 = ratio("Encrypt", 64, "vs_bare")
+    add(f"≥ {BAR_BARE_FRACTION:.0%} of the bare stack's throughput (Encrypt, 64 connections, paired median)",
+        "not measured" if bare64 is None else f"{bare64:.0%}", None if bare64 is None else bare64 >= BAR_BARE_FRACTION)
+    all_bare = [(r["operation"], r["connections"], r["vs_bare"]["median"]) for r in ratios
+                if r["vs_bare"]["median"] is not None and r["operation"] == "Encrypt"]
+    if all_bare:
+        worst = min(all_bare, key=lambda t: t[2])
+        add(f"≥ {BAR_BARE_FRACTION:.0%} of the bare stack, Encrypt at every concurrency",
+            f"lowest {worst[2]:.0%} (c={worst[1]})", worst[2] >= BAR_BARE_FRACTION)
+    ck = [row for row in createkey_rows if row["system"] == "strongroom" and row["rps"] is not None]
+    if ck:
+        best = max(ck, key=lambda row: row["rps"])
+        add(f"CreateKey ≥ {BAR_CREATEKEY_RPS}/s (best concurrency)", f"{best['rps']:,.0f}/s at c={best['connections']}",
+            best["rps"] >= BAR_CREATEKEY_RPS)
+        one = find(ck, connections=1)
+        if one:
+            add(f"CreateKey ≥ {BAR_CREATEKEY_RPS}/s at concurrency 1", f"{one['rps']:,.0f}/s",
+                one["rps"] >= BAR_CREATEKEY_RPS)
+    else:
+        add(f"CreateKey ≥ {BAR_CREATEKEY_RPS}/s", "not measured", None)
+    return lines
+
+
+def noise_summary(runs: Sequence[Run], rows: Sequence[dict[str, Any]],
+                  calibration: dict[str, list[float]]) -> dict[str, Any]:
+    ok = [r for r in runs if not r.get("error")]
+    other = sorted(r["other_cores"] for r in ok if r.get("other_cores") is not None)
+    spreads = [row["rps_max"] / row["rps_min"] for row in rows if row["runs"] > 1 and row["rps_min"]]
+    return {
+        "calibration": "; ".join(f"{phase} {', '.join(f'{v:.0f}' for v in values)}"
+                                 for phase, values in calibration.items() if values) or "n/a",
+        "calibration_ms": calibration,
+        "other_cores_median": median(other),
+        "other_cores_p90": other[int(0.9 * (len(other) - 1))] if other else None,
+        "steal_median": median(r["steal_cores"] for r in ok),
+        "spread_median": median(spreads),
+        "spread_worst": max(spreads, default=None),
+    }
+
+
+def scale_verdict(flatness: Sequence[dict[str, Any]], tolerance: float = 0.25) -> str:
+    """One sentence per mode: the largest store's p50 against the smallest's, paired."""
+    parts = []
+    for mode in ("hot", "spread"):
+        rows = [f for f in flatness if f["mode"] == mode and f["keys"] != f["base_keys"]]
+        if not rows:
+            continue
+        largest = max(rows, key=lambda f: f["keys"])
+        p50, p99 = largest["p50_ratio"]["median"], largest["p99_ratio"]["median"]
+        if p50 is None:
+            continue
+        flat = "flat" if p50 <= 1 + tolerance else "NOT flat"
+        parts.append(f"{mode}: p50 at {largest['keys']:,} keys is {p50:.2f}× the {largest['base_keys']:,}-key "
+                     f"store's (p99 {_n(p99, '.2f')}×) — {flat}")
+    if not parts:
+        return ""
+    return ("Latency verdict (paired per repetition; \"flat\" = p50 within +" + f"{tolerance:.0%}" + " of the "
+            "smallest store): " + "; ".join(parts) + ".")
+
+
+def summarise(runs: Sequence[Run], config: dict[str, Any], calibration: dict[str, list[float]]) -> dict[str, Any]:
+    main_runs = [r for r in runs if r.get("keys", 0) == 0]
+    scale_runs = [r for r in runs if r.get("keys", 0) > 0]
+    cells = aggregate(main_runs)
+    ratios = main_ratios(main_runs, config["operations"], config["concurrency"])
+    createkey_ratios = [{"connections": c, "ratio": paired_ratios(
+        main_runs, {"system": "strongroom", "operation": "CreateKey", "connections": c},
+        {"system": "moto", "operation": "CreateKey", "connections": c})} for c in config["createkey_concurrency"]]
+    scale_cells = [row for row in aggregate(scale_runs)]
+    flatness = scale_flatness(scale_runs, config["scale_keys"], config["scale_connections"])
+    return {
+        "cells": cells, "ratios": ratios, "createkey_ratios": createkey_ratios,
+        "bar": bar_lines(cells, ratios, [row for row in cells if row["operation"] == "CreateKey"]),
+        "scale_cells": scale_cells, "scale_flatness": flatness, "scale_verdict": scale_verdict(flatness),
+        "noise": noise_summary(runs, cells + scale_cells, calibration),
+    }
+
+
+# --- formatting ----------------------------------------------------------------------------------
+
+
+def _n(value: float | None, fmt: str = ",.0f") -> str:
+    return "–" if value is None else format(value, fmt)
+
+
+def _ratio(r: dict[str, Any], fmt: str = ",.1f", suffix: str = "×") -> str:
+    if r["median"] is None:
+        return "–"
+    if r["pairs"] > 1:
+        return f"{r['median']:{fmt}}{suffix} ({r['min']:{fmt}}–{r['max']:{fmt}})"
+    return f"{r['median']:{fmt}}{suffix}"
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]], align: str = "") -> list[str]:
+    align = align or "l" + "r" * (len(header) - 1)
+    marks = ["---" if a == "l" else "---:" for a in align]
+    return ["| " + " | ".join(header) + " |", "|" + "|".join(marks) + "|",
+            *("| " + " | ".join(row) + " |" for row in rows)]
+
+
+def _cell_rows(rows: Sequence[dict[str, Any]]) -> list[list[str]]:
+    out = []
+    for row in rows:
+        out.append([
+            row["system"], row["operation"], str(row["connections"]),
+            f"{_n(row['rps'])} ({_n(row['rps_min'])}–{_n(row['rps_max'])})",
+            _n(row["p50_ms"], ".2f"), _n(row["p99_ms"], ".2f"), _n(row["cpu_s_per_1k"], ".3f"),
+            _n(row["server_cores"], ".2f"), _n(row["wrk_cores"], ".2f"), _n(row["other_cores"], ".2f"),
+            _n(row["peak_mem_mib"], ".0f"), _n(row["pss_mib"], ".0f"),
+            f"{row['errors']:,}" + (f" (+{row['failed_runs']} failed runs)" if row["failed_runs"] else ""),
+        ])
+    return out
+
+
+_CELL_HEADER = ["system", "operation", "conc", "req/s median (min–max)", "p50 ms", "p99 ms", "CPU s / 1k req",
+                "server cores", "wrk cores", "other cores", "peak mem MiB", "PSS MiB", "errors"]
+
+
+def render_markdown(results: dict[str, Any]) -> str:
+    s = results["summary"]
+    machine, config = results["machine"], results["config"]
+    out: list[str] = ["# Strongroom benchmark results", ""]
+    quick = " (**quick smoke run**: not for quoting)" if config.get("quick") else ""
+    out += [f"Run on **{results['date']}**{quick}; the whole run took {results['elapsed_seconds'] / 60:.1f} min. "
+            f"Generated by `python -m bench` (see [README.md](README.md) for the method and every column).", ""]
+    out += ["## Machine", ""]
+    out += _table(["what", "value"], [
+        ["CPUs (nproc)", str(machine["nproc"])], ["CPU model", machine["cpu_model"]],
+        ["memory", f"{machine['mem_gib']:.1f} GiB"], ["kernel", machine["kernel"]], ["OS", machine["os"]],
+        ["Python", machine["python"]], ["load generator", machine["wrk"]],
+        ["versions", ", ".join(f"{k} {v}" for k, v in machine["versions"].items())],
+        ["commit", machine.get("commit", "?")],
+    ], "ll")
+    out += ["", "Systems under load, all at once on 127.0.0.1, idle when not measured:", "",
+            f"* **strongroom**: `strongroom server --dev --workers {config['workers']}` (SQLite store, real SigV4 "
+            "verification, AES-256-GCM).",
+            "* **moto**: `moto_server -H 127.0.0.1` (Werkzeug; no signature checks; answers `Connection: "
+            f"{s.get('moto_connection', 'close')}`, so every moto request pays a TCP connect — its behaviour, reported "
+            "as is).",
+            f"* **bare**: Strongroom's HTTP stack (`strongroom.server.http`, {config['workers']} forked workers, "
+            "SO_REUSEPORT) with a handler that parses the JSON body and answers a fixed Encrypt-shaped reply: the "
+            "ceiling for any handler on this stack.", ""]
+    out += [f"Load: wrk, 1 thread, replaying SigV4-signed requests (re-signed per cell); {config['reps']} "
+            f"repetitions × {config['duration_s']} s per cell, warm-up {config['warmup_s']} s per cell "
+            "(plus one 1 s pass over every system and operation before the first repetition), cells shuffled "
+            f"in every repetition (seed {config['seed']}). Numbers are medians over repetitions; ratios are "
+            "paired within a repetition, then the median is taken.", ""]
+
+    out += ["## The bar (issue 3)", ""]
+    out += _table(["criterion", "measured", "result"],
+                  [[b["criterion"], b["measured"], f"**{b['result']}**"] for b in s["bar"]], "llr")
+
+    out += ["", "## Throughput by operation and concurrency", "",
+            "req/s, median over repetitions; ratios paired per repetition, median (min–max). "
+            "The bare stack does the same (op-independent) work for every operation, so its row is repeated.", ""]
+    head_rows = []
+    for r in s["ratios"]:
+        def rps(system: str, operation: str, c: int = r["connections"]) -> str:
+            row = find(s["cells"], system=system, operation=operation, connections=c, mode="fixed")
+            return _n(row["rps"]) if row else "–"
+        sr_row = find(s["cells"], system="strongroom", operation=r["operation"], connections=r["connections"],
+                      mode="fixed")
+        p50 = _n(sr_row["p50_ms"], ".2f") if sr_row else "–"
+        p99 = _n(sr_row["p99_ms"], ".2f") if sr_row else "–"
+        head_rows.append([r["operation"], str(r["connections"]), rps("strongroom", r["operation"]), p50, p99,
+                          rps("moto", r["operation"]), rps("bare", "Encrypt"),
+                          _ratio(r["vs_moto"]), _ratio(r["vs_bare"], ".0%", "")])
+    out += _table(["operation", "conc", "Strongroom req/s", "p50 ms", "p99 ms", "moto req/s", "bare req/s",
+                   "Strongroom / moto", "Strongroom / bare"], head_rows)
+
+    out += ["", "## Every cell", ""]
+    main_rows = [row for row in s["cells"] if row["operation"] != "CreateKey"]
+    out += _table(_CELL_HEADER, _cell_rows(main_rows))
+
+    out += ["", "## CreateKey (a durable write per request)", "",
+            "A fixed replayed request: each one creates a new key. Strongroom commits every key with "
+            "SQLite `synchronous=FULL` (an fsync per commit). Measured in its own phase after the other cells, "
+            "interleaved between the two systems.", ""]
+    ck_rows = [row for row in s["cells"] if row["operation"] == "CreateKey"]
+    out += _table(_CELL_HEADER, _cell_rows(ck_rows))
+    if s.get("createkey_ratios"):
+        out += ["", "Strongroom / moto, paired: " + ", ".join(
+            f"c={r['connections']}: {_ratio(r['ratio'])}" for r in s["createkey_ratios"]) + "."]
+    if s.get("moto_createkey_note"):
+        out += ["", s["moto_createkey_note"]]
+
+    out += ["", "## Scale: Encrypt with 100 to 1,000,000 keys in the store", ""]
+    sc = results.get("scale") or {}
+    if not sc.get("stores"):
+        out += ["Not run (`--scale-keys` empty)."]
+    else:
+        out += [f"One Strongroom server ({config['workers']} workers) per store, all running at once; Encrypt at "
+                f"{config['scale_connections']} connections; cells of all sizes interleaved per repetition "
+                f"({sc.get('reps_done', 0)} repetitions). `hot`: one key replayed (cached path). `spread`: one "
+                "request per key over a uniform sample of the store's keys, cycled in shuffled order — at "
+                "1,000,000 keys almost every request misses the worker caches (SQLite read + unwrap); the smaller "
+                "stores are fully cached after the first pass.", ""]
+        store_rows = []
+        for st in sc["stores"]:
+            b = st["build_seconds"]
+            idle = sc.get("idle_memory", {}).get(str(st["keys"]))
+            final = sc.get("final_memory", {}).get(str(st["keys"]))
+            store_rows.append([f"{st['keys']:,}", f"{b['total']:.1f}", f"{b['material']:.1f}",
+                               f"{b['insert']:.1f}", f"{b['commit']:.1f}", f"{st['db_mib']:.0f}",
+                               _n(idle["pss_mib"] if idle else None), _n(final["pss_mib"] if final else None),
+                               _n(final["hwm_mib"] if final else None)])
+        out += _table(["keys", "build s (total)", "wraps s", "insert s", "commit s", "DB MiB",
+                       "server PSS MiB idle", "PSS MiB after load", "peak mem MiB (ΣVmHWM)"], store_rows)
+        out += [""]
+        scale_rows = []
+        for row in s["scale_cells"]:
+            flat = next((f for f in s["scale_flatness"] if f["mode"] == row["mode"] and f["keys"] == row["keys"]), None)
+            distinct = sc.get("spread_keys", {}).get(str(row["keys"]), 1) if row["mode"] == "spread" else 1
+            scale_rows.append([f"{row['keys']:,}", row["mode"], f"{distinct:,}",
+                               f"{_n(row['rps'])} ({_n(row['rps_min'])}–{_n(row['rps_max'])})",
+                               _n(row["p50_ms"], ".2f"), _n(row["p99_ms"], ".2f"),
+                               _ratio(flat["p50_ratio"], ".2f") if flat else "–",
+                               _ratio(flat["p99_ratio"], ".2f") if flat else "–",
+                               _n(row["cpu_s_per_1k"], ".3f"), _n(row["peak_mem_mib"]), f"{row['errors']:,}"])
+        out += _table(["keys", "mode", "distinct keys", "req/s median (min–max)", "p50 ms", "p99 ms",
+                       "p50 vs smallest (paired)", "p99 vs smallest (paired)", "CPU s / 1k req", "peak mem MiB",
+                       "errors"], scale_rows)
+        if s.get("scale_verdict"):
+            out += ["", s["scale_verdict"]]
+
+    out += ["", "## Not yet implemented", "",
+            "Sign and Verify (asymmetric keys) and GenerateMac / VerifyMac (HMAC keys) do not exist in Strongroom "
+            "yet, so they are not benchmarked. What the server answers today:", ""]
+    out += _table(["operation", "Strongroom's answer"],
+                  [[op, answer] for op, answer in (results.get("not_yet_implemented") or {}).items()], "ll")
+
+    out += ["", "## Where Encrypt's time goes (py-spy)", ""]
+    enc = find(s["cells"], system="strongroom", operation="Encrypt", connections=64, mode="fixed")
+    out += _profile_section(results.get("profile") or {}, "a fixed Encrypt request (one key, cached)",
+                            1000 * enc["cpu_s_per_1k"] if enc and enc["cpu_s_per_1k"] else None)
+    if results.get("profile_notes"):
+        out += ["", *results["profile_notes"]]
+    spread_profile = (results.get("scale") or {}).get("profile")
+    if spread_profile:
+        out += ["", f"### The cache-miss path: Encrypt spread over {spread_profile.get('keys', 0):,} keys", ""]
+        cold = find(s["scale_cells"], keys=spread_profile.get("keys"), mode="spread")
+        out += _profile_section(spread_profile, "one request per key, uniformly sampled (nearly every request "
+                                                "misses the worker caches)",
+                                1000 * cold["cpu_s_per_1k"] if cold and cold["cpu_s_per_1k"] else None)
+
+    out += ["", "## Machine noise", ""]
+    noise = s.get("noise", {})
+    out += [f"Speed calibration (a fixed pure-Python loop, ms, lower is faster) before each repetition: "
+            f"{noise.get('calibration', 'n/a')}. Median CPU used by neither the server nor wrk (other tenants, "
+            f"unattributed softirq) during cells: {_n(noise.get('other_cores_median'), '.2f')} cores "
+            f"(p90 {_n(noise.get('other_cores_p90'), '.2f')}); steal median {_n(noise.get('steal_median'), '.2f')} "
+            "cores. Per-cell spread of req/s (max/min over repetitions): "
+            f"median {_n(noise.get('spread_median'), '.2f')}×, "
+            f"worst {_n(noise.get('spread_worst'), '.2f')}×."]
+    if results.get("skipped"):
+        out += ["", "**Skipped for the time budget:** " + "; ".join(results["skipped"]) + "."]
+    out += ["", "Machine-readable: [results.json](results.json) (every run, every aggregate)."]
+    return "\n".join(out) + "\n"
+
+
+def _profile_section(prof: dict[str, Any], load: str, us_per_request: float | None = None) -> list[str]:
+    if not prof or prof.get("error"):
+        return [f"No profile: {prof.get('error', 'not run')}."]
+    out = [f"`py-spy record --subprocesses{' --native' if prof.get('native') else ''}` over every Strongroom "
+           f"worker for {prof['seconds']} s of {load} at {prof['connections']} connections "
+           f"({prof['samples']:,} worker samples; the load ran at {_n(prof.get('rps_while_sampled'))} req/s while "
+           "sampled: a separate, unmeasured run). Each sample is attributed to the innermost frame that names a "
+           "stage of the request path; time in the kernel shows as the syscall it sits in.", ""]
+    if us_per_request:
+        out += [f"The µs column spreads the measured server CPU per request of the same load in the measured "
+                f"cells ({us_per_request:.0f} µs) over the stages by their share of samples (an estimate: "
+                "py-spy samples non-idle threads, which is close to CPU time here).", ""]
+    out += _table(["stage", "% of samples", "of which in syscalls %", "≈ µs per request"],
+                  [[st["stage"], f"{st['percent']:.1f}", f"{st['in_syscalls_percent']:.1f}",
+                    _n(us_per_request * st["percent"] / 100 if us_per_request else None, ".1f")]
+                   for st in prof["stages"]])
+    out += ["", "Top leaf functions (self time):", ""]
+    out += _table(["function", "%"], [[t["function"].replace("|", "\\|"), f"{t['percent']:.1f}"]
+                                      for t in prof["top_leaves"]])
+    if prof.get("syscalls"):
+        out += ["", f"Syscalls: {prof['syscall_percent']:.0f} % of samples — " + ", ".join(
+            f"{x['syscall']} {x['percent']:.1f} %" for x in prof["syscalls"]) + "."]
+    return out
+
+
+def write(results: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = out_dir / "results.json", out_dir / "RESULTS.md"
+    json_path.write_text(json.dumps(results, indent=1, sort_keys=False, default=str) + "\n")
+    md_path.write_text(render_markdown(results))
+    return md_path, json_path

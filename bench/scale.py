@@ -1,0 +1,126 @@
+"""Scale test: Encrypt latency and server memory with 100, 10,000 and 1,000,000 keys in the store.
+
+The stores are filled directly through the storage layer (not the API): each key gets its own wrapped
+material from ``Core.keys.new_version`` (the wrap is bound to key id and version, so no blob is reused),
+and rows go in with ``executemany`` inside one transaction, using SqliteStore's own SQL and row mapping.
+
+One Strongroom server per store size runs at the same time, and the cells of every size are interleaved
+in each repetition, so sizes are compared under the same machine conditions (paired by repetition).
+
+Two kinds of cell per size, both Encrypt at the same concurrency:
+* ``hot``: one key, replayed: the cached path (is anything proportional to the store size?).
+* ``spread``: one pre-signed request per key for up to ``spread_keys`` keys sampled uniformly from the
+  store, sent in a shuffled cycle: at 1,000,000 keys nearly every request misses the workers' caches
+  (SQLite lookup + unwrap of the key material); small stores are cached after the first pass.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.processes import free_port
+from bench.signing import SignedRequest, operation_params, sign
+from bench.systems import DEV_ACCOUNT_ID, System, start_strongroom
+from strongroom.domain.keys import Key
+from strongroom.domain.references import new_key_id
+from strongroom.service.core import Core
+from strongroom.storage.sqlite import _KEY_COLUMNS, SqliteStore, _key_row
+from strongroom.trust.key_file import FileRootOfTrust
+
+REGION = "us-east-1"
+DATABASE_FILE = "strongroom.db"
+ROOT_KEY_FILE = "root.key"
+_KEY_SQL = f"INSERT INTO keys ({_KEY_COLUMNS}) VALUES ({', '.join('?' * 18)})"
+_VERSION_SQL = "INSERT INTO key_versions VALUES (?, ?, ?, ?, ?, ?)"  # as SqliteStore.add_version
+
+
+@dataclass
+class ScaleStore:
+    keys: int
+    data_dir: Path
+    key_ids: list[str]
+    build: dict[str, float]  # seconds: init, material (wraps), insert, commit, total
+
+    def db_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.data_dir.glob(DATABASE_FILE + "*"))
+
+
+def init_data_dir(data_dir: Path, log_dir: Path) -> None:
+    """Let the server create its dev files (root key, KEK, dev account) once, then stop it."""
+    system = start_strongroom(f"init {data_dir.name}", data_dir, free_port(), 1, log_dir)
+    try:
+        pass  # started and answered /health: the dev files exist
+    finally:
+        system.process.stop()
+
+
+def add_keys(data_dir: Path, count: int, *, chunk: int = 50_000, progress: bool = False) -> tuple[list[str], dict]:
+    """Insert ``count`` enabled symmetric keys, each with its own wrapped version 1, in one transaction."""
+    timings = {"material": 0.0, "insert": 0.0, "commit": 0.0}
+    store = SqliteStore(data_dir / DATABASE_FILE)
+    core = Core(store, FileRootOfTrust(data_dir / ROOT_KEY_FILE))
+    ids: list[str] = []
+    try:
+        store._db.execute("PRAGMA cache_size = -262144")  # 256 MiB page cache for this bulk load only
+        started = time.perf_counter()
+        store._db.execute("BEGIN IMMEDIATE")
+        try:
+            for first in range(0, count, chunk):
+                t0 = time.perf_counter()
+                batch = [new_key_id() for _ in range(min(chunk, count - first))]
+                now = time.time()
+                key_rows = [_key_row(Key(key_id=key_id, account_id=DEV_ACCOUNT_ID, region=REGION, created_at=now,
+                                         description="bench scale key")) for key_id in batch]
+                version_rows = []
+                for key_id in batch:
+                    v = core.keys.new_version(key_id, 1, None)
+                    version_rows.append((key_id, v.version, v.material_id, v.created_at, v.rotation_type,
+                                         v.wrapped_material))
+                t1 = time.perf_counter()
+                store._db.executemany(_KEY_SQL, key_rows)
+                store._db.executemany(_VERSION_SQL, version_rows)
+                t2 = time.perf_counter()
+                timings["material"] += t1 - t0
+                timings["insert"] += t2 - t1
+                ids.extend(batch)
+                if progress and count >= 200_000 and (first // chunk) % 4 == 3:
+                    print(f"  ... {len(ids):,} keys ({time.perf_counter() - started:.0f} s)", flush=True)
+            t3 = time.perf_counter()
+            store._db.execute("COMMIT")
+        except BaseException:
+            store._db.execute("ROLLBACK")
+            raise
+        timings["commit"] = time.perf_counter() - t3
+    finally:
+        t4 = time.perf_counter()
+        core.close()  # the last connection closing checkpoints the WAL into the database file
+        timings["commit"] += time.perf_counter() - t4
+    return ids, timings
+
+
+def build_store(data_dir: Path, keys: int, log_dir: Path) -> ScaleStore:
+    t0 = time.perf_counter()
+    init_data_dir(data_dir, log_dir)
+    t1 = time.perf_counter()
+    ids, timings = add_keys(data_dir, keys, progress=True)
+    timings = {"init": t1 - t0, **timings, "total": time.perf_counter() - t0}
+    return ScaleStore(keys, data_dir, ids, {k: round(v, 2) for k, v in timings.items()})
+
+
+def spread_sample(key_ids: list[str], limit: int, seed: int) -> list[str]:
+    """Up to ``limit`` distinct keys, uniformly sampled, in a shuffled order."""
+    rng = random.Random(seed)
+    return rng.sample(key_ids, min(limit, len(key_ids)))
+
+
+def signed_encrypts(system: System, key_ids: list[str]) -> list[SignedRequest]:
+    return [sign("Encrypt", operation_params("Encrypt", key_id=key_id), system.port, system.signing_key)
+            for key_id in key_ids]
+
+
+def store_summary(store: ScaleStore) -> dict[str, Any]:
+    return {"keys": store.keys, "db_mib": round(store.db_bytes() / 2**20, 1), "build_seconds": store.build}

@@ -1,0 +1,245 @@
+"""The phases of a run: throughput cells (interleaved repetitions), CreateKey, scale, profile."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench import scale
+from bench.measure import Cell, CellRun, Runner, Warmup, calibrate
+from bench.processes import free_port, tree_memory
+from bench.profile import profile_load
+from bench.signing import SignedRequest, cycling_script, sign, write_request_file
+from bench.systems import System, send, start_strongroom
+
+NOT_YET_IMPLEMENTED = ("Sign", "Verify", "GenerateMac", "VerifyMac")
+SPREAD_WARMUP_S = 2
+SPREAD_WARMUP_KEYS = 10_000  # covers the 100- and 10,000-key stores whole
+CELL_OVERHEAD_S = 0.3  # signing, preflight, wrk start-up and /proc reads, per cell (measured ~0.1 s)
+
+
+@dataclass
+class Plan:
+    operations: list[str]
+    concurrency: list[int]
+    reps: int
+    duration_s: int
+    warmup_s: int
+    createkey_concurrency: list[int]
+    createkey_reps: int
+    scale_keys: list[int]
+    scale_reps: int
+    scale_connections: int
+    spread_keys: int
+    seed: int
+    deadline: float  # time.monotonic() by which the run must be done
+    profile_seconds: int
+
+    def cell_seconds(self) -> float:
+        return self.duration_s + self.warmup_s + CELL_OVERHEAD_S
+
+    def main_rep_seconds(self) -> float:
+        return (2 * len(self.operations) + 1) * len(self.concurrency) * self.cell_seconds()
+
+    def createkey_rep_seconds(self) -> float:
+        return 2 * len(self.createkey_concurrency) * self.cell_seconds()
+
+    def scale_build_seconds(self) -> float:
+        return 3.0 * len(self.scale_keys) + 25e-6 * sum(self.scale_keys)  # measured ~2.1 s per 100k keys
+
+    def scale_rep_seconds(self) -> float:
+        signing = 45e-6 * sum(min(k, self.spread_keys) + min(k, SPREAD_WARMUP_KEYS) for k in self.scale_keys)
+        return len(self.scale_keys) * (2 * self.cell_seconds() + SPREAD_WARMUP_S) + signing
+
+    def estimate(self) -> float:
+        return (self.reps * self.main_rep_seconds() + self.createkey_reps * self.createkey_rep_seconds()
+                + (self.scale_build_seconds() + self.scale_reps * self.scale_rep_seconds() if self.scale_keys else 0)
+                + (self.profile_seconds + 6 if self.profile_seconds else 0)
+                + (self.profile_seconds + 10 if self.profile_seconds and max(self.scale_keys, default=0) >= 100_000
+                   else 0) + 25)
+
+
+@dataclass
+class PhaseLog:
+    """What a phase did: its runs, the box's speed before each repetition, repetitions skipped for time."""
+
+    runs: list[CellRun] = field(default_factory=list)
+    calibration_ms: list[float] = field(default_factory=list)
+    reps_done: int = 0
+    reps_planned: int = 0
+    skipped_for_time: int = 0
+    seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _rep_fits(plan: Plan, rep: int, rep_seconds: float, reserve: float) -> bool:
+    """The first repetition always runs; later ones only if they leave ``reserve`` for what follows."""
+    return rep == 0 or time.monotonic() + rep_seconds + reserve <= plan.deadline
+
+
+def run_interleaved(runner: Runner, plan: Plan, cells: list[tuple[Cell, System, Callable[[], list[SignedRequest]]]],
+                    reps: int, rep_seconds: float, reserve: float, *, rng: random.Random,
+                    warmups: dict[Cell, Warmup] | None = None, label: str) -> PhaseLog:
+    log = PhaseLog(reps_planned=reps)
+    started = time.monotonic()
+    for rep in range(reps):
+        if not _rep_fits(plan, rep, rep_seconds, reserve):
+            log.skipped_for_time = reps - rep
+            print(f"[{label}] skipping {reps - rep} repetition(s) to stay within the time budget", flush=True)
+            break
+        log.calibration_ms.append(round(calibrate(), 1))
+        order = list(cells)
+        rng.shuffle(order)
+        rep_start = time.monotonic()
+        for position, (cell, system, make) in enumerate(order):
+            warm = warmups.get(cell) if warmups else None
+            run = runner.run(cell, system, make, rep=rep, position=position, warmup=warm)
+            log.runs.append(run)
+            _print_run(label, run)
+        log.reps_done += 1
+        print(f"[{label}] repetition {rep + 1}/{reps} took {time.monotonic() - rep_start:.0f} s", flush=True)
+    log.seconds = time.monotonic() - started
+    return log
+
+
+def _print_run(label: str, run: CellRun) -> None:
+    c = run.cell
+    keys = f" {c.keys:>9,} keys {c.mode:<6}" if c.keys else ""
+    if run.error:
+        print(f"[{label}] r{run.rep} {c.system:<10} {c.operation:<15} c={c.connections:<3}{keys} "
+              f"ERROR {run.error[:300]}", flush=True)
+        return
+    r = run.result
+    cpu = f"{run.cpu_s_per_1k:.3f}" if run.cpu_s_per_1k is not None else "-"
+    print(f"[{label}] r{run.rep} {c.system:<10} {c.operation:<15} c={c.connections:<3}{keys} {r['rps']:>9,.0f} req/s "
+          f"p50 {r['p50_ms']:.2f} ms p99 {r['p99_ms']:.2f} ms  cpu {cpu} s/1k  errors {r['errors']}", flush=True)
+
+
+# --- phases --------------------------------------------------------------------------------------
+
+
+def global_warmup(runner: Runner, systems: dict[str, System], operations: list[str]) -> None:
+    """One short pass over every system and operation, so no measured cell is the first to touch a path."""
+    warm = Runner(runner.wrk, runner.work_dir, duration_s=1, warmup_s=0)
+    for name, system in systems.items():
+        for operation in (["Encrypt"] if name == "bare" else operations):
+            warm.run(Cell(name, operation, 8, "warmup"), system, lambda s=system, o=operation: [s.request(o)],
+                     rep=-1, position=0)
+
+
+def main_phase(runner: Runner, plan: Plan, systems: dict[str, System], reserve: float) -> PhaseLog:
+    cells: list[tuple[Cell, System, Callable[[], list[SignedRequest]]]] = []
+    for connections in plan.concurrency:
+        for name in ("strongroom", "moto"):
+            for operation in plan.operations:
+                system = systems[name]
+                cells.append((Cell(name, operation, connections), system,
+                              lambda s=system, o=operation: [s.request(o)]))
+        bare = systems["bare"]
+        cells.append((Cell("bare", "Encrypt", connections), bare, lambda s=bare: [s.request("Encrypt")]))
+    rng = random.Random(plan.seed)
+    return run_interleaved(runner, plan, cells, plan.reps, plan.main_rep_seconds(), reserve, rng=rng, label="main")
+
+
+def createkey_phase(runner: Runner, plan: Plan, systems: dict[str, System], reserve: float) -> PhaseLog:
+    cells: list[tuple[Cell, System, Callable[[], list[SignedRequest]]]] = []
+    for connections in plan.createkey_concurrency:
+        for name in ("strongroom", "moto"):
+            system = systems[name]
+            cells.append((Cell(name, "CreateKey", connections), system, lambda s=system: [s.request("CreateKey")]))
+    rng = random.Random(plan.seed + 1)
+    # No warm-up cell for CreateKey: every request is a new durable write either way.
+    no_warm = Runner(runner.wrk, runner.work_dir, runner.duration_s, 0)
+    return run_interleaved(no_warm, plan, cells, plan.createkey_reps, plan.createkey_rep_seconds(), reserve,
+                           rng=rng, label="createkey")
+
+
+def probe_not_yet_implemented(system: System) -> dict[str, str]:
+    """What Strongroom answers for operations the issue lists as not yet implemented."""
+    answers = {}
+    for operation in NOT_YET_IMPLEMENTED:
+        request = sign(operation, {"KeyId": system.key_id, "Message": "AAAA"}, system.port, system.signing_key)
+        try:
+            status, reply, _ = send(request, system.port)
+            answers[operation] = f"HTTP {status} {reply.get('__type') if reply else ''}".strip()
+        except OSError as exc:
+            answers[operation] = f"error {exc!r}"
+    return answers
+
+
+def connection_header(system: System) -> str:
+    """The Connection header a system answers with (moto's Werkzeug closes every connection)."""
+    try:
+        _, _, connection = send(system.request("Encrypt"), system.port)
+    except OSError:
+        return "?"
+    return connection or "(none: keep-alive)"
+
+
+def _spread_requests(system: System, store: scale.ScaleStore, limit: int,
+                     seed: int) -> Callable[[], list[SignedRequest]]:
+    """Each call signs a fresh uniform sample of the store's keys (a new sample per repetition)."""
+    calls = itertools.count()
+    return lambda: scale.signed_encrypts(system, scale.spread_sample(store.key_ids, limit, seed + next(calls)))
+
+
+def scale_phase(runner: Runner, plan: Plan, out_dir: Path, log_dir: Path, workers: int, reserve: float) -> PhaseLog:
+    log = PhaseLog(reps_planned=plan.scale_reps)
+    started = time.monotonic()
+    stores: list[scale.ScaleStore] = []
+    for keys in plan.scale_keys:
+        print(f"[scale] building a store with {keys:,} keys through the storage layer", flush=True)
+        store = scale.build_store(out_dir / f"scale-{keys}", keys, log_dir)
+        print(f"[scale] {keys:,} keys: {store.build} s, {store.db_bytes() / 2**20:.0f} MiB", flush=True)
+        stores.append(store)
+    log.extra["stores"] = [scale.store_summary(s) for s in stores]
+    systems: list[tuple[scale.ScaleStore, System]] = []
+    try:
+        idle_memory = {}
+        for store in stores:
+            system = start_strongroom(f"strongroom-{store.keys}keys", store.data_dir, free_port(), workers, log_dir)
+            systems.append((store, system))
+            idle_memory[store.keys] = tree_memory(system.process.pid).as_dict()
+        log.extra["idle_memory"] = idle_memory
+        cells: list[tuple[Cell, System, Callable[[], list[SignedRequest]]]] = []
+        warmups: dict[Cell, Warmup] = {}
+        for store, system in systems:
+            hot_key = store.key_ids[0]
+            hot = Cell("strongroom", "Encrypt", plan.scale_connections, "hot", store.keys)
+            spread = Cell("strongroom", "Encrypt", plan.scale_connections, "spread", store.keys)
+            cells.append((hot, system, lambda s=system, k=hot_key: [s.request("Encrypt", key_id=k)]))
+            cells.append((spread, system, _spread_requests(system, store, plan.spread_keys, plan.seed)))
+            # The warm-up replays a *different* uniform sample: a store smaller than the sample is warmed
+            # whole (its cells measure the cached path); at 1,000,000 keys the measured keys stay cold.
+            warmups[spread] = Warmup(_spread_requests(system, store, SPREAD_WARMUP_KEYS, plan.seed + 500_000),
+                                     seconds=SPREAD_WARMUP_S)
+            log.extra.setdefault("spread_keys", {})[store.keys] = min(plan.spread_keys, store.keys)
+        rng = random.Random(plan.seed + 2)
+        inner = run_interleaved(runner, plan, cells, plan.scale_reps, plan.scale_rep_seconds(), reserve, rng=rng,
+                                warmups=warmups, label="scale")
+        log.runs, log.calibration_ms = inner.runs, inner.calibration_ms
+        log.reps_done, log.skipped_for_time = inner.reps_done, inner.skipped_for_time
+        log.extra["final_memory"] = {store.keys: tree_memory(system.process.pid).as_dict()
+                                     for store, system in systems}
+        store, system = systems[-1]
+        if plan.profile_seconds and store.keys >= 100_000:
+            print(f"[scale] profiling the cache-miss path ({store.keys:,} keys, spread) for "
+                  f"{plan.profile_seconds} s", flush=True)
+            sample = scale.spread_sample(store.key_ids, plan.spread_keys, plan.seed + 900_000)
+            data = runner.work_dir / "profile-spread.requests"
+            write_request_file(scale.signed_encrypts(system, sample), data)
+            script = runner.work_dir / "profile-spread.lua"
+            script.write_text(cycling_script(data))
+            log.extra["profile"] = profile_load(system, runner.wrk, out_dir / "profile", "spread", script,
+                                                seconds=plan.profile_seconds, connections=plan.scale_connections)
+            log.extra["profile"]["keys"] = store.keys
+    finally:
+        for _, system in systems:
+            system.process.stop()
+    log.seconds = time.monotonic() - started
+    return log

@@ -1,0 +1,168 @@
+"""The three systems under load (Strongroom, moto, the bare stack): start, prepare keys, sign requests."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import botocore.config
+
+from bench.processes import ManagedProcess, http_status, port_open, process_tree, start_process, wait_until
+from bench.signing import REGION, SignedRequest, SigningKey, operation_params, sign
+
+REPO = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+DEV_ACCOUNT_ID = "111122223333"
+DEV_KEY = SigningKey("AKIABENCHBENCHBENCH1", "BenchBenchBenchBenchBenchBenchBenchBench")
+MOTO_KEY = SigningKey("AKIAMOTOBENCHMOTOBEN", "MotoMotoMotoMotoMotoMotoMotoMotoMotoMoto")
+assert len(DEV_KEY.secret_access_key) == 40 and len(MOTO_KEY.secret_access_key) == 40
+
+# What each operation's reply must hold for a request to count as correctly prepared (preflight check).
+EXPECTED_REPLY_MEMBER = {"Encrypt": "CiphertextBlob", "Decrypt": "Plaintext", "GenerateDataKey": "Plaintext",
+                         "ReEncrypt": "CiphertextBlob", "CreateKey": "KeyMetadata"}
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """Our environment without AWS_* variables (none may steer a server or a client), plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env["AWS_EC2_METADATA_DISABLED"] = "true"
+    env.update(extra)
+    return env
+
+
+@dataclass
+class System:
+    """A running server and what its requests need: its signing key, a key, a second key, a ciphertext."""
+
+    name: str  # "strongroom", "moto", "bare", or "strongroom-<n> keys" in the scale test
+    port: int
+    process: ManagedProcess
+    signing_key: SigningKey
+    key_id: str = ""
+    destination_key_id: str = ""
+    ciphertext: bytes = b""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def request(self, operation: str, *, key_id: str | None = None) -> SignedRequest:
+        """A freshly signed request for ``operation`` (valid for 5 minutes on a server that checks)."""
+        params = operation_params(operation, key_id=key_id or self.key_id, ciphertext=self.ciphertext,
+                                  destination_key_id=self.destination_key_id)
+        return sign(operation, params, self.port, self.signing_key)
+
+    def client(self) -> Any:
+        return boto3.client(
+            "kms", endpoint_url=self.url.rstrip("/"), region_name=REGION,
+            aws_access_key_id=self.signing_key.access_key_id,
+            aws_secret_access_key=self.signing_key.secret_access_key,
+            config=botocore.config.Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30))
+
+    def prepare_keys(self) -> None:
+        """Two keys (source and ReEncrypt destination) and one ciphertext made by this server, via boto3."""
+        kms = self.client()
+        self.key_id = kms.create_key(Description="bench source key")["KeyMetadata"]["KeyId"]
+        self.destination_key_id = kms.create_key(Description="bench destination key")["KeyMetadata"]["KeyId"]
+        self.ciphertext = kms.encrypt(KeyId=self.key_id, Plaintext=b"bench plaintext, 32 bytes long!!")[
+            "CiphertextBlob"]
+
+    def tree_size(self) -> int:
+        return len(process_tree(self.process.pid))
+
+
+def send(request: SignedRequest, port: int, timeout: float = 30.0) -> tuple[int, dict[str, Any] | None, str]:
+    """Send one signed request with http.client: (status, JSON reply or None, Connection header)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("POST", "/", body=request.body,
+                     headers={**dict(request.headers), "Content-Length": str(len(request.body))})
+        response = conn.getresponse()
+        data = response.read()
+        try:
+            parsed = json.loads(data) if data else None
+        except ValueError:
+            parsed = None
+        return response.status, parsed if isinstance(parsed, dict) else None, response.getheader("Connection", "")
+    finally:
+        conn.close()
+
+
+def preflight(request: SignedRequest, port: int, *, expect_member: bool = True) -> str | None:
+    """None when the request gets a correct 200 reply; else what went wrong."""
+    try:
+        status, reply, _ = send(request, port)
+    except OSError as exc:
+        return f"{request.operation}: {exc!r}"
+    if status != 200:
+        return f"{request.operation}: HTTP {status} {reply}"
+    member = EXPECTED_REPLY_MEMBER.get(request.operation)
+    if expect_member and member and (reply is None or member not in reply):
+        return f"{request.operation}: 200 without {member}: {reply}"
+    return None
+
+
+# --- starting each system ------------------------------------------------------------------------
+
+
+def strongroom_env() -> dict[str, str]:
+    return clean_env(STRONGROOM_DEV_ACCOUNT_ID=DEV_ACCOUNT_ID, STRONGROOM_DEV_ACCESS_KEY_ID=DEV_KEY.access_key_id,
+                     STRONGROOM_DEV_SECRET_ACCESS_KEY=DEV_KEY.secret_access_key, PYTHONUNBUFFERED="1")
+
+
+def start_strongroom(name: str, data_dir: Path, port: int, workers: int, log_dir: Path) -> System:
+    argv = [sys.executable, "-m", "strongroom", "server", "--dev", "--data-dir", str(data_dir), "--host",
+            "127.0.0.1", "--port", str(port), "--tls-port", "0", "--workers", str(workers)]
+    process = start_process(name, argv, log_path=log_dir / f"{name.replace(' ', '_')}.log", env=strongroom_env(),
+                            cwd=REPO)
+    system = System(name, port, process, DEV_KEY)
+    try:
+        wait_until(lambda: http_status(f"http://127.0.0.1:{port}/health") == 200, process)
+        _wait_for_tree(system, workers + 1 if workers > 1 else 1)
+    except BaseException:
+        process.stop()
+        raise
+    return system
+
+
+def start_moto(port: int, log_dir: Path) -> System:
+    argv = [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)]
+    process = start_process("moto", argv, log_path=log_dir / "moto.log", env=clean_env(), cwd=REPO)
+    system = System("moto", port, process, MOTO_KEY)
+    try:
+        wait_until(lambda: port_open(port) and http_status(f"http://127.0.0.1:{port}/moto-api/") == 200, process)
+    except BaseException:
+        process.stop()
+        raise
+    return system
+
+
+def start_bare(port: int, workers: int, log_dir: Path) -> System:
+    argv = [sys.executable, "-m", "bench.peers", "--host", "127.0.0.1", "--port", str(port), "--workers",
+            str(workers)]
+    process = start_process("bare", argv, log_path=log_dir / "bare.log", env=clean_env(), cwd=REPO)
+    system = System("bare", port, process, DEV_KEY, key_id="00000000-0000-4000-8000-000000000000")
+    try:
+        wait_until(lambda: http_status(f"http://127.0.0.1:{port}/health") == 200, process)
+        _wait_for_tree(system, workers + 1)
+    except BaseException:
+        process.stop()
+        raise
+    return system
+
+
+def _wait_for_tree(system: System, processes: int, timeout: float = 15.0) -> None:
+    """Every worker must be up (a worker that failed to bind would silently halve the capacity)."""
+    deadline = time.monotonic() + timeout
+    while system.tree_size() < processes:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{system.name}: expected {processes} processes, found {system.tree_size()}")
+        time.sleep(0.05)

@@ -1,0 +1,107 @@
+"""CloudTrail-shaped audit records of AWS KMS requests.
+
+Recorded: who (userIdentity), what (eventName, requestParameters), on which key (resources), from where, and
+how it ended (errorCode/errorMessage or responseElements). Never recorded: plaintext, ciphertext, key material,
+secrets or grant tokens — every bytes value is dropped, and so are the members named in ``_SECRET_MEMBERS``.
+The encryption context is recorded, as AWS does.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from strongroom.domain.audit import AuditEvent
+from strongroom.domain.context import RequestContext
+from strongroom.protocols.http import HttpRequest
+
+EVENT_VERSION = "1.08"
+EVENT_SOURCE = "kms.amazonaws.com"
+_SECRET_MEMBERS = frozenset({"GrantTokens", "GrantToken", "SecretAccessKey", "SessionToken", "Plaintext"})
+_READ_ONLY = re.compile(r"^(Describe|List|Get|Encrypt$|Decrypt$|ReEncrypt$|GenerateDataKey|GenerateRandom$|"
+                        r"GenerateMac$|VerifyMac$|Sign$|Verify$|DeriveSharedSecret$|Encapsulate$|Decapsulate$)")
+_CREDENTIAL = re.compile(r"Credential=([A-Z0-9]+)/\d{8}/([^/]+)/")
+_KEY_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def _camel(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+def _loggable(value: Any) -> Any:
+    """Member names in lowerCamelCase (as CloudTrail writes them), with secrets and binary values removed."""
+    if isinstance(value, dict):
+        return {_camel(k): _loggable(v) for k, v in value.items()
+                if k not in _SECRET_MEMBERS and not isinstance(v, bytes)}
+    if isinstance(value, list):
+        return [_loggable(v) for v in value if not isinstance(v, bytes)]
+    return value
+
+
+def _key_arn(ctx: RequestContext | None, params: dict[str, Any] | None, response: dict[str, Any] | None) -> str | None:
+    """The key a request concerned, as an ARN, when it can be told."""
+    candidates: list[Any] = []
+    if response:
+        candidates += [(response.get("KeyMetadata") or {}).get("Arn"), response.get("KeyId")]
+    if params:
+        candidates += [params.get("KeyId"), params.get("TargetKeyId"), params.get("DestinationKeyId")]
+    for value in candidates:
+        if not isinstance(value, str):
+            continue
+        if value.startswith("arn:aws:kms:") and ":key/" in value:
+            return value
+        if ctx is not None and _KEY_ID.match(value):
+            return f"arn:aws:kms:{ctx.region}:{ctx.caller.account_id}:key/{value}"
+    return None
+
+
+def _identity(ctx: RequestContext | None, request: HttpRequest) -> dict[str, Any]:
+    if ctx is None:
+        found = _CREDENTIAL.search(request.headers.get("authorization", ""))
+        return {"type": "Unknown", "accessKeyId": found.group(1)} if found else {"type": "Unknown"}
+    caller = ctx.caller
+    identity = {"type": "Root" if caller.is_root else "IAMUser", "principalId": caller.account_id if caller.is_root
+                else f"{caller.account_id}:{caller.user_name}", "arn": caller.principal_arn,
+                "accountId": caller.account_id, "accessKeyId": caller.access_key_id}
+    if not caller.is_root:
+        identity["userName"] = caller.user_name
+    return identity
+
+
+def audit_event(*, request: HttpRequest, request_id: str, now: float, operation: str, admin: bool,
+                ctx: RequestContext | None, params: dict[str, Any] | None, response: dict[str, Any] | None,
+                error_code: str | None, error_message: str | None) -> AuditEvent:
+    key_arn = _key_arn(ctx, params, response)
+    read_only = bool(_READ_ONLY.match(operation))
+    region = ctx.region if ctx is not None else None
+    if region is None and (found := _CREDENTIAL.search(request.headers.get("authorization", ""))):
+        region = found.group(2)
+    record: dict[str, Any] = {
+        "eventVersion": EVENT_VERSION,
+        "userIdentity": _identity(ctx, request),
+        "eventTime": datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "eventSource": "strongroom-admin" if admin else EVENT_SOURCE,
+        "eventName": operation,
+        "awsRegion": region,
+        "sourceIPAddress": request.client_ip,
+        "userAgent": request.headers.get("user-agent", ""),
+        "requestParameters": _loggable(params) if params is not None else None,
+        "responseElements": None if read_only or response is None else _loggable(response),
+        "requestID": request_id,
+        "eventID": str(uuid.uuid4()),
+        "readOnly": read_only,
+        "resources": [{"accountId": key_arn.split(":")[4], "type": "AWS::KMS::Key", "ARN": key_arn}]
+        if key_arn else [],
+        "eventType": "AwsApiCall",
+        "managementEvent": True,
+        "recipientAccountId": ctx.caller.account_id if ctx is not None else None,
+        "eventCategory": "Management",
+        "tlsDetails": {"clientProvidedHostHeader": request.headers.get("host", "")} if request.secure else None,
+    }
+    if error_code is not None:
+        record["errorCode"] = error_code
+        record["errorMessage"] = error_message
+    return AuditEvent(now, record["eventID"], operation, ctx.caller.principal_arn if ctx is not None else None,
+                      key_arn, error_code, record)

@@ -1,0 +1,113 @@
+"""The audit trail: every request recorded, durably and hash-chained, before its answer leaves.
+
+Front ends build the record (they know their wire format) and call ``record``; the server calls ``flush``
+once per batch of requests and sends the batch's answers only after it returns, so an answer never leaves
+without its event on disk (a failed flush turns the whole batch into errors). Outside a server, each
+``record`` flushes at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from strongroom.domain.audit import GENESIS, AuditEvent, AuditFilter, StoredAuditEvent, canonical, chain_hash
+from strongroom.domain.clock import Clock
+from strongroom.domain.keys import DAY_SECONDS
+from strongroom.storage.base import Store
+
+log = logging.getLogger("strongroom.audit")
+
+# The operations GetKeyLastUsage reports (AWS: the last successful cryptographic operation).
+CRYPTOGRAPHIC_OPERATIONS = (
+    "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair",
+    "GenerateDataKeyPairWithoutPlaintext", "Sign", "Verify", "GenerateMac", "VerifyMac", "DeriveSharedSecret",
+    "Encapsulate", "Decapsulate",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ChainCheck:
+    events: int
+    first_broken_seq: int | None = None
+    reason: str = ""
+
+    @property
+    def intact(self) -> bool:
+        return self.first_broken_seq is None
+
+
+class AuditTrail:
+    def __init__(self, store: Store, clock: Clock, *, autoflush: bool = True) -> None:
+        self._store = store
+        self._clock = clock
+        self.autoflush = autoflush
+        self._pending: list[AuditEvent] = []
+        self.write_failures = 0
+
+    def record(self, event: AuditEvent) -> None:
+        self._pending.append(event)
+        if self.autoflush:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write every pending event in one transaction, continuing the chain. Raises if that fails."""
+        if not self._pending:
+            return
+        events, self._pending = self._pending, []
+        try:
+            with self._store.transaction():
+                seq, prev = self._store.last_audit_link() or (0, GENESIS)
+                rows = []
+                for event in events:
+                    record_json = canonical(event.record)
+                    digest = chain_hash(prev, record_json)
+                    seq += 1
+                    rows.append(StoredAuditEvent(seq, event, record_json, prev, digest))
+                    prev = digest
+                self._store.append_audit(rows)
+        except Exception:
+            self.write_failures += 1
+            log.exception("could not write %d audit events; their requests fail", len(events))
+            raise
+
+    def query(self, where: AuditFilter) -> list[StoredAuditEvent]:
+        return self._store.query_audit(where)
+
+    def all(self, where: AuditFilter | None = None) -> Iterator[StoredAuditEvent]:
+        where = where or AuditFilter()
+        while True:
+            page = self._store.query_audit(where)
+            yield from page
+            if len(page) < where.limit:
+                return
+            where = AuditFilter(where.since, where.until, where.key_arn, where.principal_arn, where.event_name,
+                                where.errors_only, page[-1].seq, where.limit)
+
+    def verify(self) -> ChainCheck:
+        """Walk the chain from its oldest retained event; report the first event that does not fit."""
+        count, previous = 0, None
+        for stored in self.all():
+            count += 1
+            if previous is not None and stored.seq != previous.seq + 1:
+                return ChainCheck(count, stored.seq, f"events {previous.seq + 1}..{stored.seq - 1} are missing")
+            if previous is not None and stored.prev_hash != previous.hash:
+                return ChainCheck(count, stored.seq, "does not link to the event before it")
+            if chain_hash(stored.prev_hash, stored.record_json) != stored.hash:
+                return ChainCheck(count, stored.seq, "its content does not match its hash")
+            record = stored.event.record
+            if (record.get("eventName"), record.get("eventID")) != (stored.event.event_name, stored.event.event_id):
+                return ChainCheck(count, stored.seq, "its indexed fields do not match its record")
+            previous = stored
+        return ChainCheck(count)
+
+    def purge(self, retention_days: float) -> int:
+        """Drop events older than the retention; the oldest kept event then starts the chain."""
+        return self._store.purge_audit(self._clock.now() - retention_days * DAY_SECONDS)
+
+    def last_key_usage(self, key_arn: str) -> StoredAuditEvent | None:
+        return self._store.last_key_usage(key_arn, CRYPTOGRAPHIC_OPERATIONS)
+
+    def tracking_start(self) -> float | None:
+        return self._store.first_audit_time()

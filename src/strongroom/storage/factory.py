@@ -1,0 +1,28 @@
+"""Which store a configuration names: SQLite in the data directory by default, PostgreSQL by URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from strongroom.errors import InvalidRequestError
+from strongroom.storage.base import Store
+
+SQLITE_FILE = "strongroom.db"
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres(database: str | None) -> bool:
+    return bool(database) and database.startswith(POSTGRES_SCHEMES)  # type: ignore[union-attr]
+
+
+def open_store(database: str | None, data_dir: Path) -> Store:
+    """``None`` (or empty) → ``DATA_DIR/strongroom.db``; ``postgresql://…`` → PostgreSQL (migrated on open)."""
+    if not database:
+        from strongroom.storage.sqlite import SqliteStore
+
+        return SqliteStore(data_dir / SQLITE_FILE)
+    if is_postgres(database):
+        from strongroom.storage.postgres import PostgresStore
+
+        return PostgresStore(database)
+    raise InvalidRequestError("--database must be a postgresql:// URL (leave it out for SQLite in the data dir)")

@@ -1,0 +1,1 @@
+"""The only code of the client library that touches cryptographic primitives (pyca/cryptography)."""

@@ -1,0 +1,58 @@
+"""KMS providers: building them from ``kms_providers`` and ``kms_tls_options``.
+
+Each kind is one module (``local.py``, ``aws.py``); adding azure, gcp or kmip is one more module and one more
+line in :data:`_BUILDERS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from strongroom_client.errors import ConfigurationError
+from strongroom_client.providers.aws import AwsProvider
+from strongroom_client.providers.base import KmsProvider, provider_kind
+from strongroom_client.providers.http import HttpsTransport, RetryPolicy, Transport
+from strongroom_client.providers.local import LocalProvider
+from strongroom_client.providers.tls import ssl_context
+
+__all__ = ["KmsProvider", "RetryPolicy", "Transport", "build_providers", "provider_kind"]
+
+_NETWORK_KINDS = ("aws",)
+
+
+def build_providers(
+    kms_providers: Mapping[str, Mapping[str, Any]],
+    kms_tls_options: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    transport: Transport | None = None,
+    retry: RetryPolicy | None = None,
+) -> dict[str, KmsProvider]:
+    """One provider per entry of ``kms_providers``, keyed by its full name (``"aws:prod"``)."""
+    if not isinstance(kms_providers, Mapping) or not kms_providers:
+        raise ConfigurationError("kms_providers must name at least one provider")
+    tls_options = dict(kms_tls_options or {})
+    for name in tls_options:
+        if name not in kms_providers:
+            raise ConfigurationError(f"kms_tls_options names {name!r}, which is not in kms_providers")
+    providers: dict[str, KmsProvider] = {}
+    for name, credentials in kms_providers.items():
+        kind = provider_kind(name)
+        if not isinstance(credentials, Mapping):
+            raise ConfigurationError(f"kms_providers[{name!r}] must be a document")
+        if kind == "local":
+            if name in tls_options:
+                raise ConfigurationError(f"kms_tls_options[{name!r}]: the local provider does not use TLS")
+            providers[name] = LocalProvider(name, credentials)
+        elif kind in _NETWORK_KINDS:
+            context = ssl_context(name, tls_options.get(name))
+            sender = transport or HttpsTransport(context)
+            providers[name] = _BUILDERS[kind](name, credentials, sender, retry)
+        else:
+            raise ConfigurationError(f"KMS provider kind {kind!r} ({name!r}) is not supported by this library yet")
+    return providers
+
+
+_BUILDERS: dict[str, Callable[[str, Mapping[str, Any], Transport, RetryPolicy | None], KmsProvider]] = {
+    "aws": lambda name, creds, sender, retry: AwsProvider(name, creds, transport=sender, retry=retry),
+}
