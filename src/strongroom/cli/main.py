@@ -1,4 +1,4 @@
-"""``strongroom server | credentials | accounts | users | operator``: the entry point and its sub-commands."""
+"""``strongroom server | credentials | accounts | users | operator | audit``: the entry point and its sub-commands."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 
-from strongroom.cli import credentials, operator, principals, server
+from strongroom.cli import audit, credentials, operator, principals, server
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     credentials.add_parser(commands)
     principals.add_parsers(commands)
     operator.add_parser(commands)
+    audit.add_parser(commands)
     return parser
 
 

@@ -45,6 +45,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--tls-key", type=Path, default=env_path("STRONGROOM_TLS_KEY"), help="PEM private key for HTTPS")
     p.add_argument("--scheduler-interval", type=float, default=60.0,
                    help="seconds between runs of due rotations and deletions (default 60)")
+    p.add_argument("--audit-retention-days", type=float, default=365.0,
+                   help="audit events older than this are purged by the scheduler (default 365)")
     p.add_argument("--operator-account", default=os.environ.get("STRONGROOM_OPERATOR_ACCOUNT"),
                    help="the account whose root administers every account (default in --dev: the dev account)")
     p.set_defaults(run=run)
@@ -55,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         data_dir=args.data_dir, dev=args.dev, host=args.host, port=args.port, tls_port=args.tls_port,
         workers=args.workers, root_key_file=args.root_key_file, tls_cert=args.tls_cert, tls_key=args.tls_key,
         scheduler_interval=args.scheduler_interval, operator_account=args.operator_account,
+        audit_retention_days=args.audit_retention_days,
         root_of_trust=args.root_of_trust, config_file=args.config, control_socket=args.control_socket,
         database_url=args.database)
     try:

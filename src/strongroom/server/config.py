@@ -33,6 +33,7 @@ class ServerConfig:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     scheduler_interval: float = 60.0
+    audit_retention_days: float = 365.0
     operator_account: str | None = None  # its root may administer every account over the admin API
     root_of_trust: str | None = None  # file | shamir | pkcs11 | kms; default: the config file's kind, else file
     config_file: Path | None = None  # TOML holding a [root_of_trust] table

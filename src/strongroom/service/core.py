@@ -38,13 +38,13 @@ class Core:
         self.credentials = Credentials(store, self.secrets, self.clock, self.caches)
         self.principals = Principals(store, self.clock, self.caches)
         self.authz = Authorizer(store, self.principals, self.clock, self.caches)
-        self.keys = KeyService(store, self.ring, self.secrets, self.authz, self.clock)
+        self.audit = AuditTrail(store, self.clock)
+        self.keys = KeyService(store, self.ring, self.secrets, self.authz, self.clock, self.audit)
         self.crypto = CryptoService(self.ring, self.authz)
         self.aliases = AliasService(store, self.ring, self.authz, self.clock)
         self.rotation = RotationService(store, self.ring, self.keys, self.clock)
         self.grants = GrantService(store, self.ring, self.authz, self.clock)
         self.admin = AdminService(self.principals, self.credentials, self.authz, operator_account)
-        self.audit = AuditTrail(store, self.clock)
         if root is not None:
             self.unseal(root)
 

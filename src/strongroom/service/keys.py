@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from strongroom.crypto.aead import new_key, random_bytes
 from strongroom.domain import keys as rules
+from strongroom.domain.audit import AuditEvent
 from strongroom.domain.clock import Clock
 from strongroom.domain.context import RequestContext
 from strongroom.domain.keys import Key, KeyState
@@ -14,11 +16,20 @@ from strongroom.domain.policy import DEFAULT_POLICY_NAME, PolicyDocument, defaul
 from strongroom.domain.references import new_key_id, requested_alias
 from strongroom.domain.tags import merged_tags
 from strongroom.errors import InvalidRequestError, KeyStateError, MalformedPolicyError, NotFoundError
+from strongroom.service.audit import AuditTrail
 from strongroom.service.authorization import Authorizer
 from strongroom.service.key_hierarchy import KeyHierarchy, material_label
 from strongroom.service.keyring import KeyRing
 from strongroom.storage.base import Store
 from strongroom.storage.records import StoredVersion
+
+
+@dataclass(frozen=True, slots=True)
+class KeyUsageRecord:
+    key: Key
+    tracking_start: float
+    last: AuditEvent | None
+
 
 LOCKOUT_MESSAGE = "The new key policy will not allow you to update the key policy in the future."
 
@@ -28,7 +39,9 @@ def new_material_id() -> str:
 
 
 class KeyService:
-    def __init__(self, store: Store, ring: KeyRing, secrets: KeyHierarchy, authz: Authorizer, clock: Clock) -> None:
+    def __init__(self, store: Store, ring: KeyRing, secrets: KeyHierarchy, authz: Authorizer, clock: Clock,
+                 audit: AuditTrail) -> None:
+        self._audit = audit
         self._store = store
         self._ring = ring
         self._secrets = secrets
@@ -75,6 +88,17 @@ class KeyService:
         key = self._ring.resolve(ctx, key_ref, cross_account=True)
         self._authz.check_key(ctx, "kms:DescribeKey", key, alias=requested_alias(key_ref))
         return key
+
+    def last_usage(self, ctx: RequestContext, key_ref: str) -> KeyUsageRecord:
+        """GetKeyLastUsage, from the audit trail: the last successful cryptographic use of the key."""
+        if requested_alias(key_ref) is not None:
+            raise NotFoundError("GetKeyLastUsage does not accept an alias; use the key id or key ARN.")
+        key = self._ring.resolve(ctx, key_ref, allow_alias=False, cross_account=True)
+        self._authz.check_key(ctx, "kms:GetKeyLastUsage", key)
+        stored = self._audit.last_key_usage(key.arn)
+        start = self._audit.tracking_start()
+        return KeyUsageRecord(key, start if start is not None else self._clock.now(),
+                              stored.event if stored is not None else None)
 
     def current_material_id(self, key: Key) -> str:
         return self._ring.version(key, key.current_version).material_id

@@ -82,3 +82,17 @@ HANDLERS = {
     "ListKeyPolicies": list_key_policies,
     "PutKeyPolicy": put_key_policy,
 }
+
+
+def get_key_last_usage(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+    usage = core.keys.last_usage(ctx, p["KeyId"])
+    out: dict[str, Any] = {"KeyId": usage.key.arn, "KeyCreationDate": usage.key.created_at,
+                           "TrackingStartDate": usage.tracking_start}
+    if usage.last is not None:
+        out["KeyLastUsage"] = {"Operation": usage.last.event_name, "Timestamp": usage.last.event_time,
+                               "CloudTrailEventId": usage.last.event_id,
+                               "KmsRequestId": usage.last.record.get("requestID")}
+    return out
+
+
+HANDLERS["GetKeyLastUsage"] = get_key_last_usage
