@@ -40,6 +40,8 @@ class CellRun:
     box_steal_s: float = 0.0
     memory: dict[str, float] = field(default_factory=dict)
     error: str | None = None
+    quiet_wait_s: float = 0.0  # how long the quiet gate waited before this cell
+    busy_before_cores: float | None = None  # box CPU just before the cell (others' work: ours idles)
 
     @property
     def ok(self) -> bool:
@@ -78,7 +80,47 @@ class CellRun:
             "other_cores": None if self.other_cores is None else round(self.other_cores, 3),
             "steal_cores": round(self.box_steal_s / self.duration_s, 3) if self.duration_s else None,
             "memory": self.memory,
+            "quiet_wait_s": round(self.quiet_wait_s, 2),
+            "busy_before_cores": None if self.busy_before_cores is None else round(self.busy_before_cores, 3),
         }
+
+
+@dataclass
+class QuietGate:
+    """Before a cell, wait (bounded) until the rest of the box is quiet: this is a shared machine.
+
+    Our own servers idle between cells, so the box's busy CPU then is other tenants' work. The gate waits
+    while it is above ``threshold_cores``, at most ``max_wait_s`` per cell and ``budget_s`` in all.
+    """
+
+    threshold_cores: float = 0.3
+    max_wait_s: float = 10.0
+    budget_s: float = 60.0
+    window_s: float = 0.25
+    waited_s: float = 0.0
+    waits: int = 0
+
+    def busy_cores(self) -> float:
+        before, start = read_box_cpu(), time.monotonic()
+        time.sleep(self.window_s)
+        after = read_box_cpu()
+        return (after.busy - before.busy + after.steal - before.steal) / (time.monotonic() - start)
+
+    def wait(self) -> tuple[float, float]:
+        """(seconds waited, busy cores in the last window)."""
+        start = time.monotonic()
+        busy = self.busy_cores()
+        while busy > self.threshold_cores:
+            elapsed = time.monotonic() - start
+            if elapsed >= self.max_wait_s or self.waited_s + elapsed >= self.budget_s:
+                break
+            time.sleep(0.5)
+            busy = self.busy_cores()
+        waited = max(time.monotonic() - start - self.window_s, 0.0)
+        if waited > 0.1:
+            self.waits += 1
+        self.waited_s += waited
+        return waited, busy
 
 
 @dataclass(frozen=True)
@@ -95,6 +137,7 @@ class Runner:
     work_dir: Path  # lua scripts and request files go here
     duration_s: int
     warmup_s: int
+    gate: QuietGate | None = None
 
     def script_for(self, cell: Cell, requests: list[SignedRequest]) -> Path:
         self.work_dir.mkdir(parents=True, exist_ok=True)
@@ -124,6 +167,8 @@ class Runner:
                     problem = preflight(probe, system.port)
                     if problem:
                         raise WrkError(f"preflight failed: {problem}")
+            if self.gate is not None:
+                run.quiet_wait_s, run.busy_before_cores = self.gate.wait()
             if warm_seconds > 0:
                 warm_cell = Cell(cell.system, cell.operation, cell.connections, cell.mode + "-warmup", cell.keys)
                 warm_script = self.script_for(warm_cell, warm_requests)

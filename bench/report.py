@@ -23,6 +23,7 @@ BAR_ENCRYPT_P50_MS_C1 = 0.5
 BAR_MOTO_RATIO = 50.0
 BAR_BARE_FRACTION = 0.60
 BAR_CREATEKEY_RPS = 500
+NOISY_OTHER_CORES = 0.5  # a run during which others used this much of the 2 cores is marked noisy
 
 
 # --- statistics -----------------------------------------------------------------------------------
@@ -67,6 +68,7 @@ def aggregate(runs: Sequence[Run]) -> list[dict[str, Any]]:
             "peak_mem_mib": max((r["memory"]["hwm_mib"] for r in ok if r.get("memory")), default=None),
             "pss_mib": max((r["memory"]["pss_mib"] for r in ok if r.get("memory")), default=None),
             "errors": sum(int(r.get("errors", 0)) for r in ok),
+            "noisy_runs": sum(1 for r in ok if (r.get("other_cores") or 0) > NOISY_OTHER_CORES),
             "requests": sum(int(r.get("requests", 0)) for r in ok),
             "error_messages": sorted({r["error"][:200] for r in members if r.get("error")}),
         })
@@ -274,12 +276,13 @@ def _cell_rows(rows: Sequence[dict[str, Any]]) -> list[list[str]]:
             _n(row["server_cores"], ".2f"), _n(row["wrk_cores"], ".2f"), _n(row["other_cores"], ".2f"),
             _n(row["peak_mem_mib"], ".0f"), _n(row["pss_mib"], ".0f"),
             f"{row['errors']:,}" + (f" (+{row['failed_runs']} failed runs)" if row["failed_runs"] else ""),
+            f"{row.get('noisy_runs', 0)}/{row['runs']}",
         ])
     return out
 
 
 _CELL_HEADER = ["system", "operation", "conc", "req/s median (min–max)", "p50 ms", "p99 ms", "CPU s / 1k req",
-                "server cores", "wrk cores", "other cores", "peak mem MiB", "PSS MiB", "errors"]
+                "server cores", "wrk cores", "other cores", "peak mem MiB", "PSS MiB", "errors", "noisy runs"]
 
 
 def render_markdown(results: dict[str, Any]) -> str:
@@ -418,6 +421,13 @@ def render_markdown(results: dict[str, Any]) -> str:
             "cores. Per-cell spread of req/s (max/min over repetitions): "
             f"median {_n(noise.get('spread_median'), '.2f')}×, "
             f"worst {_n(noise.get('spread_worst'), '.2f')}×."]
+    gate = results.get("quiet_gate")
+    if gate:
+        out += ["", f"Quiet gate: before each cell the harness waited while other processes used more than "
+                f"{results['config'].get('quiet_threshold')} cores (at most 10 s per cell, "
+                f"{results['config'].get('quiet_budget_s')} s in all): it waited {gate['waited_s']} s over "
+                f"{gate['waits']} cells. A run is counted as noisy when others used more than "
+                f"{NOISY_OTHER_CORES} cores during it."]
     if results.get("skipped"):
         out += ["", "**Skipped for the time budget:** " + "; ".join(results["skipped"]) + "."]
     out += ["", "Machine-readable: [results.json](results.json) (every run, every aggregate)."]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import random
 import time
@@ -20,7 +21,7 @@ from bench.systems import System, send, start_strongroom
 NOT_YET_IMPLEMENTED = ("Sign", "Verify", "GenerateMac", "VerifyMac")
 SPREAD_WARMUP_S = 2
 SPREAD_WARMUP_KEYS = 10_000  # covers the 100- and 10,000-key stores whole
-CELL_OVERHEAD_S = 0.3  # signing, preflight, wrk start-up and /proc reads, per cell (measured ~0.1 s)
+CELL_OVERHEAD_S = 0.4  # signing, preflight, quiet check, wrk start-up, /proc reads, per cell (measured ~0.35 s)
 
 
 @dataclass
@@ -125,7 +126,7 @@ def _print_run(label: str, run: CellRun) -> None:
 
 def global_warmup(runner: Runner, systems: dict[str, System], operations: list[str]) -> None:
     """One short pass over every system and operation, so no measured cell is the first to touch a path."""
-    warm = Runner(runner.wrk, runner.work_dir, duration_s=1, warmup_s=0)
+    warm = dataclasses.replace(runner, duration_s=1, warmup_s=0, gate=None)
     for name, system in systems.items():
         for operation in (["Encrypt"] if name == "bare" else operations):
             warm.run(Cell(name, operation, 8, "warmup"), system, lambda s=system, o=operation: [s.request(o)],
@@ -154,7 +155,7 @@ def createkey_phase(runner: Runner, plan: Plan, systems: dict[str, System], rese
             cells.append((Cell(name, "CreateKey", connections), system, lambda s=system: [s.request("CreateKey")]))
     rng = random.Random(plan.seed + 1)
     # No warm-up cell for CreateKey: every request is a new durable write either way.
-    no_warm = Runner(runner.wrk, runner.work_dir, runner.duration_s, 0)
+    no_warm = dataclasses.replace(runner, warmup_s=0)
     return run_interleaved(no_warm, plan, cells, plan.createkey_reps, plan.createkey_rep_seconds(), reserve,
                            rng=rng, label="createkey")
 

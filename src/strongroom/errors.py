@@ -15,6 +15,11 @@ never carry key material, plaintext or secrets.
     ├── AlreadyExistsError
     ├── InvalidCiphertextError       one opaque error for every decrypt failure
     ├── IncorrectKeyError            the ciphertext was made under another key
+    ├── InvalidSignatureError        Verify: the signature does not verify
+    ├── InvalidMacError              VerifyMac: the MAC does not verify
+    ├── IncorrectKeyMaterialError    imported material is invalid or not the material the key expects
+    ├── InvalidImportTokenError      an import token that is not ours or is for another key
+    │   └── ExpiredImportTokenError
     ├── KeyStateError                the key's state forbids the operation
     │   └── DisabledError
     ├── KeyUsageError
@@ -80,6 +85,26 @@ class InvalidCiphertextError(StrongroomError):
 
 
 class IncorrectKeyError(StrongroomError):
+    pass
+
+
+class InvalidSignatureError(StrongroomError):
+    pass
+
+
+class InvalidMacError(StrongroomError):
+    pass
+
+
+class IncorrectKeyMaterialError(StrongroomError):
+    pass
+
+
+class InvalidImportTokenError(StrongroomError):
+    pass
+
+
+class ExpiredImportTokenError(InvalidImportTokenError):
     pass
 
 

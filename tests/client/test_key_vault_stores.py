@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,27 +15,23 @@ from mongocrypt_oracle import Oracle
 from strongroom_client import DuplicateKeyError, KeyVault, MemoryKeyVault, SqliteKeyVault
 from strongroom_client.keydoc import new_key_document, new_key_id
 
-POSTGRES_DSN = os.environ.get("STRONGROOM_TEST_POSTGRES_DSN")
-STORES = ["memory", "sqlite"] + (["postgres"] if POSTGRES_DSN else [])
+STORES = ["memory", "sqlite", "postgres"]
 NOW = dt.datetime(2030, 1, 2, 3, 4, 5, 678000, tzinfo=dt.UTC)
-
-
-def _open(kind: str, tmp_path: Path, name: str = "kv") -> KeyVault:
-    if kind == "memory":
-        return MemoryKeyVault()
-    if kind == "sqlite":
-        return SqliteKeyVault(tmp_path / f"{name}.db")
-    from strongroom_client.keyvault.postgres import PostgresKeyVault
-
-    return PostgresKeyVault(POSTGRES_DSN or "", table=f"kv_{os.getpid()}_{name}", create=True)
 
 
 @pytest.fixture(params=STORES)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[KeyVault]:
-    vault = _open(request.param, tmp_path)
+    """PostgreSQL comes from the suite's ``postgres_dsn`` fixture (tests/conftest.py): a fresh database on
+    ``STRONGROOM_TEST_POSTGRES_DSN`` or on a private throwaway cluster."""
+    if request.param == "memory":
+        vault: KeyVault = MemoryKeyVault()
+    elif request.param == "sqlite":
+        vault = SqliteKeyVault(tmp_path / "kv.db")
+    else:
+        from strongroom_client.keyvault.postgres import PostgresKeyVault
+
+        vault = PostgresKeyVault(request.getfixturevalue("postgres_dsn"))
     yield vault
-    if request.param == "postgres":
-        vault.drop()  # type: ignore[attr-defined]
     vault.close()
 
 
@@ -158,3 +153,24 @@ def test_both_libraries_share_every_store(store: KeyVault, make_client: Any, kms
         assert oracle.decrypt(client.encrypt("a", "AEAD_AES_256_CBC_HMAC_SHA_512-Random", key_alt_name="ours")) == "a"
         assert client.decrypt(oracle.encrypt("b", "AEAD_AES_256_CBC_HMAC_SHA_512-Random", key_id=theirs)) == "b"
     assert [d["_id"] for d in store.documents()] == [ours, theirs]
+
+
+def test_postgres_is_shared_between_connections_and_droppable(postgres_dsn: str) -> None:
+    import psycopg
+
+    from strongroom_client.keyvault.postgres import PostgresKeyVault
+
+    one = PostgresKeyVault(postgres_dsn, table="app_keys")
+    two = PostgresKeyVault(postgres_dsn, table="app_keys", create=False)
+    try:
+        doc = _doc("shared")
+        one.insert(doc)
+        assert two.get_by_alt_name("shared") == doc
+        with pytest.raises(DuplicateKeyError):
+            two.insert(_doc("shared"))
+        one.drop()
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            two.get(bytes(doc["_id"]))
+    finally:
+        one.close()
+        two.close()

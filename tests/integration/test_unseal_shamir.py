@@ -22,8 +22,16 @@ from strongroom.trust.local_key import LocalKeyRoot
 from strongroom.trust.shamir import new_share_set
 from tests.conformance.kms_harness import ServerProcess
 from tests.integration.unseal_support import (
-    assert_nothing_in_the_clear, assert_sealed_everywhere, control, logical_dump, operator, probe,
-    secrets_at_rest, unseal, wait_for)
+    assert_nothing_in_the_clear,
+    assert_sealed_everywhere,
+    control,
+    logical_dump,
+    operator,
+    probe,
+    secrets_at_rest,
+    unseal,
+    wait_for,
+)
 
 
 @pytest.fixture
@@ -136,3 +144,32 @@ def test_shamir_init_unseal_seal_restart_rotate(node: ServerProcess, tmp_path: P
     with pytest.raises(RootOfTrustError):
         core.unseal(new_share_set(5, 3).root)  # any other root: nothing unwraps
     core.close()
+
+
+def test_shares_encrypted_to_age_recipients(tmp_path: Path) -> None:
+    pyrage = pytest.importorskip("pyrage")
+    identities = [pyrage.x25519.Identity.generate() for _ in range(3)]
+    node = ServerProcess(tmp_path / "data", extra_args=["--workers", "1", "--root-of-trust", "shamir"])
+    try:
+        data = node.start().data_dir
+        recipients = [arg for i in identities for arg in ("--age-recipient", str(i.to_public()))]
+        done = operator(data, "init", "--shares", "3", "--threshold", "2", *recipients)
+        assert done.returncode == 0, done.stderr
+        armored = [block + "-----END AGE ENCRYPTED FILE-----\n"
+                   for block in done.stdout.split("-----END AGE ENCRYPTED FILE-----")[:-1]]
+        assert len(armored) == 3 and "BEGIN AGE ENCRYPTED FILE" in armored[2]
+        block = armored[2][armored[2].index("-----BEGIN"):]
+        share = pyrage.decrypt(block.encode(), [identities[2]]).decode()
+        with pytest.raises(pyrage.DecryptError):
+            pyrage.decrypt(block.encode(), [identities[0]])  # only its operator can read a share
+        first = armored[0][armored[0].index("-----BEGIN"):]
+        unseal(data, [share, pyrage.decrypt(first.encode(), [identities[0]]).decode()])
+        assert control(data, "status")["sealed"] is False
+        share_set = control(data, "status")["record"]["set"]
+        short = operator(data, "rotate-root", "--shares", "3", "--age-recipient", str(identities[0].to_public()))
+        assert short.returncode == 1 and "one --age-recipient per share" in short.stderr
+        bogus = operator(data, "rotate-root", "--age-recipient", "age1bogus")
+        assert bogus.returncode == 1 and "not an age public key" in bogus.stderr
+        assert control(data, "status")["record"]["set"] == share_set  # neither refusal rotated anything
+    finally:
+        node.stop()

@@ -43,6 +43,20 @@ def find_bin_dir() -> Path | None:
     return Path(versions[-1]).parent if versions else None
 
 
+def _alive(pid: int) -> bool:
+    """False once the process is gone or a zombie (reaped here if it became our child)."""
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def with_database(dsn: str, dbname: str) -> str:
     """The same server and user, another database, as a ``postgresql://`` URL (what ``--database`` takes)."""
     parts = psycopg.conninfo.conninfo_to_dict(dsn)
@@ -111,9 +125,7 @@ class PgCluster:
             return
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
+            if not _alive(pid):
                 return
             time.sleep(0.05)
         os.kill(pid, signal.SIGKILL)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
-import sys
 
 from strongroom.cli import audit, credentials, operator, principals, server
+from strongroom.server import logs
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="strongroom", description="A self-hosted key management service.")
     parser.add_argument("--log-level", default=os.environ.get("STRONGROOM_LOG_LEVEL", "INFO"),
-                        help="DEBUG, INFO, WARNING or ERROR (default INFO)")
+                        help="DEBUG, INFO, WARNING or ERROR (default INFO; INFO logs one line per request)")
+    parser.add_argument("--log-format", choices=("json", "text"),
+                        default=os.environ.get("STRONGROOM_LOG_FORMAT", "json"), help="default json")
     commands = parser.add_subparsers(dest="command", required=True)
     server.add_parser(commands)
     credentials.add_parser(commands)
@@ -25,6 +26,5 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(args.log_level, args.log_format)
     return args.run(args)

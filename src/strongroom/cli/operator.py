@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     if answer.get("shares") and getattr(args, "age_recipient", None):
         try:
             answer["shares"] = _encrypt_shares(answer["shares"], args.age_recipient)
-        except ValueError as exc:  # the shares are lost with this process: say so loudly, print them plain
+        except ValueError as exc:  # the shares exist only here now: never lose them, print them plain
             print(f"strongroom: cannot encrypt the shares ({exc}); they are printed in the clear", file=sys.stderr)
     if args.json:
         print(json.dumps(answer, indent=2))
@@ -84,9 +84,16 @@ def _request(args: argparse.Namespace, path: Path) -> dict[str, Any] | None:
     request: dict[str, Any] = {"op": op}
     if op in ("init", "rotate-root", "migrate-root"):
         request.update(shares=args.shares, threshold=args.threshold)
-        if args.age_recipient and args.shares and len(args.age_recipient) != args.shares:
-            print("strongroom: give one --age-recipient per share", file=sys.stderr)
-            return None
+        if args.age_recipient:
+            if args.shares and len(args.age_recipient) != args.shares:
+                print("strongroom: give one --age-recipient per share", file=sys.stderr)
+                return None
+            try:
+                _age_recipients(args.age_recipient)  # refuse a typo before any share exists
+            except ValueError as exc:
+                print(f"strongroom: {exc}", file=sys.stderr)
+                return None
+            request["shares"] = len(args.age_recipient)
     if op == "rotate-root":
         request["kms_key_id"] = args.kms_key_id
     if op == "migrate-root":
@@ -107,17 +114,28 @@ def _read_share(status: dict[str, Any]) -> str:
     return sys.stdin.readline().strip()
 
 
-def _encrypt_shares(shares: list[str], recipients: list[str]) -> list[str]:
-    if len(recipients) != len(shares):
-        raise ValueError(f"{len(recipients)} age recipients for {len(shares)} shares")
+def _age_recipients(recipients: list[str]) -> list[Any]:
+    """age X25519 public keys (``age1…``), through pyrage (the ``age`` extra)."""
     try:
         import pyrage
     except ImportError:
-        raise ValueError("pyrage is not installed: pip install 'strongroom[age]'") from None
+        raise ValueError("encrypting shares needs pyrage: pip install 'strongroom[age]'") from None
     try:
-        return [pyrage.encrypt(share.encode(), [pyrage.x25519.Recipient.from_str(recipient)], armored=True).decode()
-                for share, recipient in zip(shares, recipients, strict=True)]
-    except (pyrage.RecipientError, pyrage.EncryptError) as exc:
+        return [pyrage.x25519.Recipient.from_str(recipient) for recipient in recipients]
+    except pyrage.RecipientError as exc:
+        raise ValueError(f"not an age public key: {exc}") from None
+
+
+def _encrypt_shares(shares: list[str], recipients: list[str]) -> list[str]:
+    """Share N encrypted to recipient N, ASCII-armored (decrypt with ``age -d -i KEY``)."""
+    import pyrage
+
+    if len(recipients) != len(shares):
+        raise ValueError(f"{len(recipients)} age recipients for {len(shares)} shares")
+    try:
+        return [pyrage.encrypt(share.encode(), [recipient], armored=True).decode()
+                for share, recipient in zip(shares, _age_recipients(recipients), strict=True)]
+    except pyrage.EncryptError as exc:
         raise ValueError(str(exc)) from None
 
 

@@ -13,6 +13,7 @@ from strongroom.cli.common import data_dir_argument, database_argument
 from strongroom.errors import StrongroomError
 from strongroom.server.config import ConfigError, ServerConfig, env_path
 from strongroom.server.dev import DEFAULT_DEV_ACCOUNT, ensure_dev_account, prepare_dev_files
+from strongroom.server.metrics import prepare_multiprocess
 from strongroom.server.tls import ensure_dev_tls, server_ssl_context
 from strongroom.server.unsealer import Unsealer
 from strongroom.server.wiring import open_core
@@ -106,6 +107,7 @@ def _run_sealed(config: ServerConfig) -> int:
 def _serve(config: ServerConfig, unsealer: Unsealer) -> int:
     try:
         unsealer.check()
+        prepare_multiprocess(config.data_dir / "metrics")
         run_workers(config, unsealer)
     except (ConfigError, RootKeyFileError) as exc:
         print(f"strongroom: {exc}", file=sys.stderr)

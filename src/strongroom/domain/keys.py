@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field, replace
 
+from strongroom.domain import key_specs as specs
 from strongroom.errors import DisabledError, KeyStateError, KeyUsageError, UnsupportedError
 
 
@@ -34,8 +35,7 @@ class Origin(enum.StrEnum):
     EXTERNAL_KEY_STORE = "EXTERNAL_KEY_STORE"
 
 
-SYMMETRIC_DEFAULT = "SYMMETRIC_DEFAULT"
-SUPPORTED_KEY_SPECS = frozenset({SYMMETRIC_DEFAULT})
+SYMMETRIC_DEFAULT = specs.SYMMETRIC_DEFAULT
 SYMMETRIC_KEY_BYTES = 32
 
 # AWS's documented limits for keys.
@@ -50,23 +50,28 @@ DAY_SECONDS = 86400.0
 
 
 def check_creatable(key_spec: str, key_usage: str, origin: str) -> None:
-    """Refuse what this server cannot create yet, with the reason."""
-    if key_spec not in SUPPORTED_KEY_SPECS:
-        raise UnsupportedError(f"KeySpec {key_spec} is not supported by this server yet.")
-    if key_usage != KeyUsage.ENCRYPT_DECRYPT:
-        raise KeyUsageError(f"KeyUsage {key_usage} is not valid for KeySpec {key_spec}.")
-    if origin != Origin.AWS_KMS:
-        raise UnsupportedError(f"Origin {origin} is not supported by this server yet.")
+    """Refuse a spec/usage pair AWS refuses, and origins this server does not offer (saying why)."""
+    specs.check_usage_for_spec(key_spec, key_usage)
+    if origin not in (Origin.AWS_KMS, Origin.EXTERNAL):
+        raise UnsupportedError(f"Origin {origin} needs a custom key store, which this server does not offer.")
 
 
 @dataclass(frozen=True, slots=True)
 class KeyVersion:
-    """One generation of a key's material; ``material_id`` is what AWS calls KeyMaterialId."""
+    """One key material of a key, without the material; ``material_id`` is what AWS calls KeyMaterialId.
+
+    Imported material (Origin EXTERNAL) can be deleted or expire (``has_material`` False, AWS's import state
+    PENDING_IMPORT) and carries its expiration model, ValidTo and KeyMaterialDescription."""
 
     version: int
     material_id: str
     created_at: float
     rotation_type: str | None  # None for the original material, else "AUTOMATIC" or "ON_DEMAND"
+    imported: bool = False
+    has_material: bool = True
+    valid_to: float | None = None
+    expiration_model: str | None = None
+    description: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,17 +111,35 @@ class Key:
         raise KeyStateError(f"{self.arn} is pending deletion." if self.state is KeyState.PENDING_DELETION
                             else f"{self.arn} is {self.state.value}.")
 
-    def check_encrypt_decrypt(self) -> None:
-        if self.key_usage != KeyUsage.ENCRYPT_DECRYPT:
+    def check_usage(self, usage: str) -> None:
+        if self.key_usage != usage:
             raise KeyUsageError(f"{self.arn} key usage is {self.key_usage} which is not valid for this operation.")
+
+    def check_encrypt_decrypt(self) -> None:
+        self.check_usage(KeyUsage.ENCRYPT_DECRYPT)
 
     def check_not_pending_deletion(self) -> None:
         if self.state is KeyState.PENDING_DELETION:
             raise KeyStateError(f"{self.arn} is pending deletion.")
 
+    def check_not_pending_import(self) -> None:
+        if self.state is KeyState.PENDING_IMPORT:
+            raise KeyStateError(f"{self.arn} is pending import.")
+
+    def check_imported(self) -> None:
+        if self.origin != Origin.EXTERNAL:
+            raise UnsupportedError(f"{self.arn} has Origin {self.origin}; key material can be imported only into "
+                                   "keys created with Origin EXTERNAL.")
+
     def check_rotatable(self) -> None:
+        """Automatic rotation: symmetric keys whose material this server generates."""
         if self.key_spec != SYMMETRIC_DEFAULT or self.origin != Origin.AWS_KMS:
-            raise UnsupportedError(f"{self.arn} does not support automatic or on-demand rotation.")
+            raise UnsupportedError(f"{self.arn} does not support automatic key rotation.")
+
+    def check_rotatable_on_demand(self) -> None:
+        """On-demand rotation: symmetric keys, generated or imported (new material imported beforehand)."""
+        if self.key_spec != SYMMETRIC_DEFAULT or self.origin not in (Origin.AWS_KMS, Origin.EXTERNAL):
+            raise UnsupportedError(f"{self.arn} does not support on-demand rotation.")
 
 
 def key_arn(region: str, account_id: str, key_id: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(slots=True)
@@ -22,3 +23,5 @@ class HttpResponse:
     body: bytes
     content_type: str = "application/x-amz-json-1.1"
     headers: list[tuple[str, str]] = field(default_factory=list)
+    # what the adapter tells the server about the request, for logs and metrics (never secrets)
+    facts: dict[str, Any] | None = None

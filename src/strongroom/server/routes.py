@@ -1,26 +1,71 @@
 """What the HTTP server answers: health checks here, everything else to the AWS KMS adapter.
 
 ``GET /health`` answers 200 while the process is alive, saying ``"ok"`` or ``"sealed"``; ``GET /ready``
-answers 200 only when the node can serve keys, and 503 while it is sealed (for load balancers).
+answers 200 only when the node can serve keys (unsealed, store answering), else 503 (for load balancers);
+``GET /metrics`` is the Prometheus exposition. Every other request is timed, counted and access-logged. While sealed,
+every API request gets the same retryable 503 before anything else is looked at (not even the caller's
+access key, which the sealed node cannot read).
 """
 
 from __future__ import annotations
 
-from strongroom.protocols.aws.app import AwsKmsApp
+import time
+import uuid
+
+import orjson
+
+from strongroom.errors import SealedError
+from strongroom.protocols.aws.app import CONTENT_TYPE, AwsKmsApp
+from strongroom.protocols.aws.errors import aws_error_for
 from strongroom.protocols.http import HttpRequest, HttpResponse
+from strongroom.server import logs
+from strongroom.server.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from strongroom.server.metrics import Metrics
+from strongroom.service.key_hierarchy import SEALED_MESSAGE
 
 _OK = b'{"status":"ok"}'
-_SEALED = b'{"status":"sealed","message":"The key store is sealed; unseal it to use keys."}'
+_SEALED = orjson.dumps({"status": "sealed", "message": SEALED_MESSAGE})
+_SEALED_ERROR = aws_error_for(SealedError(SEALED_MESSAGE))
+_SEALED_BODY = orjson.dumps({"__type": _SEALED_ERROR.code, "message": _SEALED_ERROR.message})
 
 
 class Router:
-    def __init__(self, aws: AwsKmsApp) -> None:
+    def __init__(self, aws: AwsKmsApp, metrics: Metrics | None = None) -> None:
         self._aws = aws
         self._core = aws.core
+        self._metrics = metrics
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method == "GET" and request.path in ("/health", "/ready"):
-            sealed = self._core.sealed
-            status = 503 if sealed and request.path == "/ready" else 200
-            return HttpResponse(status, _SEALED if sealed else _OK, "application/json")
-        return self._aws.handle(request)
+        if request.method == "GET" and request.path in ("/health", "/ready", "/metrics"):
+            return self._operational(request.path)
+        started = time.perf_counter()
+        if self._core.sealed:
+            response = HttpResponse(_SEALED_ERROR.status, _SEALED_BODY, CONTENT_TYPE,
+                                    [("x-amzn-RequestId", str(uuid.uuid4()))],
+                                    {"frontend": "aws", "operation": "Sealed", "error": _SEALED_ERROR.code})
+        else:
+            response = self._aws.handle(request)
+        elapsed = time.perf_counter() - started
+        facts = response.facts or {}
+        if self._metrics is not None:
+            self._metrics.observe(facts.get("frontend", "aws"), facts.get("operation", "Unknown"), response.status,
+                                  elapsed)
+        logs.access(facts, response.status, elapsed)
+        return response
+
+    def _operational(self, path: str) -> HttpResponse:
+        if path == "/metrics":
+            if self._metrics is None:
+                return HttpResponse(404, b'{"message":"metrics are not enabled"}', "application/json")
+            return HttpResponse(200, self._metrics.render(), METRICS_CONTENT_TYPE)
+        sealed = self._core.sealed
+        if path == "/health":
+            return HttpResponse(200, _SEALED if sealed else _OK, "application/json")
+        if sealed:
+            return HttpResponse(503, _SEALED, "application/json")
+        try:
+            self._core.store.last_audit_link()  # the store answers
+        except Exception as exc:
+            return HttpResponse(503, orjson.dumps({"status": "unavailable", "message": f"store: {exc}"}),
+                                "application/json")
+        return HttpResponse(200, _OK, "application/json")

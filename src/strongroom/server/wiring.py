@@ -12,6 +12,7 @@ from strongroom.protocols.aws.model import KmsModel
 from strongroom.protocols.http import HttpResponse
 from strongroom.server import http
 from strongroom.server.config import ServerConfig
+from strongroom.server.metrics import Metrics, count_audit_failure
 from strongroom.server.routes import Router
 from strongroom.server.seal_channel import follow_supervisor, receive_initial_state
 from strongroom.server.tls import server_ssl_context
@@ -59,22 +60,29 @@ def serve_worker(config: ServerConfig, sockets: list[tuple[socket.socket, bool]]
     the seal state the supervisor sends over ``channel`` and follows every later change."""
     core = open_sealed_core(config)
     receive_initial_state(channel, core)
-    router = Router(AwsKmsApp(core, model))
+    router = Router(AwsKmsApp(core, model), Metrics(core))
     tls: ssl.SSLContext | None = None
     if config.tls_cert and config.tls_key:
         tls = server_ssl_context(config.tls_cert, config.tls_key)
     served = [(sock, tls if is_tls else None) for sock, is_tls in sockets]
     on_start = [follow_supervisor(channel, core)]
     if run_scheduler:
-        on_start.append(_scheduler(core, config.scheduler_interval))
+        on_start.append(_scheduler(core, config.scheduler_interval, config.audit_retention_days))
     core.audit.autoflush = False  # the server flushes once per batch, before the batch's answers leave
+
+    def commit_audit() -> None:
+        try:
+            core.audit.flush()
+        except Exception:
+            count_audit_failure()
+            raise
     try:
-        http.run(router, served, background=on_start, commit=core.audit.flush, commit_failed=AUDIT_FAILED)
+        http.run(router, served, background=on_start, commit=commit_audit, commit_failed=AUDIT_FAILED)
     finally:
         core.close()
 
 
-def _scheduler(core: Core, interval: float):  # type: ignore[no-untyped-def]
+def _scheduler(core: Core, interval: float, audit_retention_days: float):  # type: ignore[no-untyped-def]
     async def run_due_work() -> None:
         while True:
             try:
@@ -82,9 +90,10 @@ def _scheduler(core: Core, interval: float):  # type: ignore[no-untyped-def]
                     await asyncio.sleep(interval)
                     continue
                 done = core.rotation.run_due()
-                if done.rotated or done.deleted:
-                    log.info("scheduled work: rotated %d keys, deleted %d keys", len(done.rotated),
-                             len(done.deleted))
+                purged = core.audit.purge(audit_retention_days)
+                if done.rotated or done.deleted or purged:
+                    log.info("scheduled work: rotated %d keys, deleted %d keys, purged %d audit events",
+                             len(done.rotated), len(done.deleted), purged)
             except Exception:
                 log.exception("scheduled work failed; retrying in %.0f s", interval)
             await asyncio.sleep(interval)

@@ -414,6 +414,13 @@ class PostgresStore:
                           "FROM key_versions WHERE key_id = %s ORDER BY version", (key_id,))
         return [StoredVersion(r[0], r[1], r[2], r[3], bytes(r[4])) for r in rows]
 
+    def count_keys_by_state(self) -> dict[str, int]:
+        return dict(self._rows("SELECT state, COUNT(*) FROM keys GROUP BY state"))
+
+    def count_rotations(self) -> dict[str, int]:
+        return dict(self._rows("SELECT rotation_type, COUNT(*) FROM key_versions WHERE rotation_type IS NOT NULL "
+                               "GROUP BY rotation_type"))
+
     def keys_due(self, now: float) -> Iterator[str]:
         rows = self._rows("SELECT key_id FROM keys WHERE deletion_date <= %s UNION "
                           "SELECT key_id FROM keys WHERE next_rotation_at <= %s", (now, now))

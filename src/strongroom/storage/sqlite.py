@@ -70,6 +70,18 @@ def _alias_from(row: tuple) -> Alias:
     return Alias(*row)
 
 
+def _reason(exc: BaseException) -> str:
+    """What an operator should read for an SQLite failure (the transaction was rolled back: nothing partial)."""
+    text = getattr(exc, "message", None) or str(exc)
+    if "readonly" in text:
+        return f"{text} (check the file's and the directory's permissions, and the mount)"
+    if "full" in text:
+        return f"{text} (free some space; nothing of the failed write was kept)"
+    if "not a database" in text or "malformed" in text:
+        return f"{text} (the file is corrupted: restore it with `strongroom restore`)"
+    return text
+
+
 class SqliteStore:
     dialect = "sqlite"
 
@@ -79,11 +91,15 @@ class SqliteStore:
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._lock = threading.RLock()
         self._depth = 0
-        for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON",
-                       f"busy_timeout={busy_timeout_ms}"):
-            self._db.execute(f"PRAGMA {pragma}")
-        self._migrate()
-        self._data_version = self._read_data_version()
+        try:
+            for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON",
+                           f"busy_timeout={busy_timeout_ms}"):
+                self._db.execute(f"PRAGMA {pragma}")
+            self._migrate()
+            self._data_version = self._read_data_version()
+        except (sqlite3.DatabaseError, InternalError) as exc:
+            self._db.close()
+            raise InternalError(f"cannot open the database {path}: {_reason(exc)}") from exc
 
     def close(self) -> None:
         self._db.close()
@@ -100,15 +116,20 @@ class SqliteStore:
                 finally:
                     self._depth -= 1
                 return
-            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.DatabaseError as exc:
+                raise InternalError(f"the database {self.path} refused a write: {_reason(exc)}") from exc
             self._depth = 1
             try:
                 yield
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            else:
                 self._db.execute("COMMIT")
+            except BaseException as exc:
+                if self._db.in_transaction:  # SQLite ends some failed transactions itself (a full disk)
+                    self._db.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.IntegrityError):
+                    raise InternalError(f"the database {self.path} refused a write: {_reason(exc)}") from exc
+                raise
             finally:
                 self._depth = 0
 
@@ -340,6 +361,13 @@ class SqliteStore:
             "SELECT version, material_id, created_at, rotation_type, wrapped_material FROM key_versions "
             "WHERE key_id = ? ORDER BY version", (key_id,))
         return [StoredVersion(*row) for row in rows]
+
+    def count_keys_by_state(self) -> dict[str, int]:
+        return dict(self._db.execute("SELECT state, COUNT(*) FROM keys GROUP BY state").fetchall())
+
+    def count_rotations(self) -> dict[str, int]:
+        return dict(self._db.execute("SELECT rotation_type, COUNT(*) FROM key_versions WHERE rotation_type IS NOT "
+                                     "NULL GROUP BY rotation_type").fetchall())
 
     def keys_due(self, now: float) -> Iterator[str]:
         rows = self._db.execute(

@@ -73,7 +73,11 @@ class AwsKmsApp:
             body = {"__type": error.code, "message": error.message}
         headers = [("x-amzn-RequestId", request_id)]
         status = error.status if error else 200
-        return HttpResponse(status, orjson.dumps(body, default=_encode), CONTENT_TYPE, headers)
+        facts = {"frontend": "aws", "request_id": request_id, "operation": trace.operation,
+                 "principal": trace.ctx.caller.principal_arn if trace.ctx else None,
+                 "key": trace.params.get("KeyId") if trace.params else None,
+                 "error": error.code if error else None}
+        return HttpResponse(status, orjson.dumps(body, default=_encode), CONTENT_TYPE, headers, facts)
 
     def _audit(self, request: HttpRequest, request_id: str, trace: _Trace, response: dict[str, Any] | None,
                error: AwsError | None) -> None:

@@ -29,6 +29,11 @@ _CODES: dict[type[errors.StrongroomError], tuple[str, int]] = {
     errors.AlreadyExistsError: ("AlreadyExistsException", 400),
     errors.InvalidCiphertextError: ("InvalidCiphertextException", 400),
     errors.IncorrectKeyError: ("IncorrectKeyException", 400),
+    errors.InvalidSignatureError: ("KMSInvalidSignatureException", 400),
+    errors.InvalidMacError: ("KMSInvalidMacException", 400),
+    errors.IncorrectKeyMaterialError: ("IncorrectKeyMaterialException", 400),
+    errors.ExpiredImportTokenError: ("ExpiredImportTokenException", 400),
+    errors.InvalidImportTokenError: ("InvalidImportTokenException", 400),
     errors.DisabledError: ("DisabledException", 400),
     errors.KeyStateError: ("KMSInvalidStateException", 400),
     errors.KeyUsageError: ("InvalidKeyUsageException", 400),
@@ -48,6 +53,8 @@ _DEFAULT_MESSAGES = {
     "InvalidCiphertextException": "The ciphertext is invalid, was altered, or was encrypted under a different "
                                   "encryption context.",
     "KMSInternalException": "An internal error occurred. Please retry.",
+    "KMSInvalidSignatureException": "The signature verification failed.",
+    "KMSInvalidMacException": "The HMAC verification failed.",
     "DependencyTimeoutException": "The system timed out while trying to fulfill the request. Please retry.",
 }
 
