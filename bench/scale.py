@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,14 +29,29 @@ from bench.systems import DEV_ACCOUNT_ID, System, start_strongroom
 from strongroom.domain.keys import Key
 from strongroom.domain.references import new_key_id
 from strongroom.service.core import Core
-from strongroom.storage.sqlite import _KEY_COLUMNS, SqliteStore, _key_row
+from strongroom.storage import sqlite as sqlite_store
+from strongroom.storage.records import StoredVersion
+from strongroom.storage.sqlite import SqliteStore
 from strongroom.trust.key_file import FileRootOfTrust
 
 REGION = "us-east-1"
 DATABASE_FILE = "strongroom.db"
 ROOT_KEY_FILE = "root.key"
-_KEY_SQL = f"INSERT INTO keys ({_KEY_COLUMNS}) VALUES ({', '.join('?' * 18)})"
-_VERSION_SQL = "INSERT INTO key_versions VALUES (?, ?, ?, ?, ?, ?)"  # as SqliteStore.add_version
+
+
+def _bulk_sql() -> tuple[Callable[[Key], tuple], str, Callable[[StoredVersion], tuple], str] | None:
+    """SqliteStore's own row mappings and column lists, for executemany; None if this version lacks them.
+
+    (The store has no bulk-insert method; these module-level helpers are what ``insert_key`` and
+    ``add_version`` use, so the rows are exactly the ones the store itself writes.)
+    """
+    try:
+        key_row, key_columns = sqlite_store._key_row, sqlite_store._KEY_COLUMNS
+        version_row = sqlite_store._version_row
+        version_columns = sqlite_store._VERSION_COLUMNS
+    except AttributeError:
+        return None
+    return key_row, key_columns, version_row, version_columns
 
 
 @dataclass
@@ -63,26 +79,31 @@ def add_keys(data_dir: Path, count: int, *, chunk: int = 50_000, progress: bool 
     timings = {"material": 0.0, "insert": 0.0, "commit": 0.0}
     store = SqliteStore(data_dir / DATABASE_FILE)
     core = Core(store, FileRootOfTrust(data_dir / ROOT_KEY_FILE))
+    bulk = _bulk_sql()
     ids: list[str] = []
     try:
         store._db.execute("PRAGMA cache_size = -262144")  # 256 MiB page cache for this bulk load only
         started = time.perf_counter()
-        store._db.execute("BEGIN IMMEDIATE")
-        try:
+        with store.transaction():
             for first in range(0, count, chunk):
                 t0 = time.perf_counter()
                 batch = [new_key_id() for _ in range(min(chunk, count - first))]
                 now = time.time()
-                key_rows = [_key_row(Key(key_id=key_id, account_id=DEV_ACCOUNT_ID, region=REGION, created_at=now,
-                                         description="bench scale key")) for key_id in batch]
-                version_rows = []
-                for key_id in batch:
-                    v = core.keys.new_version(key_id, 1, None)
-                    version_rows.append((key_id, v.version, v.material_id, v.created_at, v.rotation_type,
-                                         v.wrapped_material))
+                keys = [Key(key_id=key_id, account_id=DEV_ACCOUNT_ID, region=REGION, created_at=now,
+                            description="bench scale key") for key_id in batch]
+                versions = [core.keys.new_version(key_id, 1, None) for key_id in batch]
                 t1 = time.perf_counter()
-                store._db.executemany(_KEY_SQL, key_rows)
-                store._db.executemany(_VERSION_SQL, version_rows)
+                if bulk is not None:
+                    key_row, key_columns, version_row, version_columns = bulk
+                    key_rows = [key_row(key) for key in keys]
+                    version_rows = [(key_id, *version_row(v)) for key_id, v in zip(batch, versions, strict=True)]
+                    store._db.executemany(f"INSERT INTO keys ({key_columns}) VALUES "
+                                          f"({', '.join('?' * len(key_rows[0]))})", key_rows)
+                    store._db.executemany(f"INSERT INTO key_versions (key_id, {version_columns}) VALUES "
+                                          f"({', '.join('?' * len(version_rows[0]))})", version_rows)
+                else:  # the store's public method, row by row, still inside the one transaction
+                    for key, version in zip(keys, versions, strict=True):
+                        store.insert_key(key, version)
                 t2 = time.perf_counter()
                 timings["material"] += t1 - t0
                 timings["insert"] += t2 - t1
@@ -90,10 +111,6 @@ def add_keys(data_dir: Path, count: int, *, chunk: int = 50_000, progress: bool 
                 if progress and count >= 200_000 and (first // chunk) % 4 == 3:
                     print(f"  ... {len(ids):,} keys ({time.perf_counter() - started:.0f} s)", flush=True)
             t3 = time.perf_counter()
-            store._db.execute("COMMIT")
-        except BaseException:
-            store._db.execute("ROLLBACK")
-            raise
         timings["commit"] = time.perf_counter() - t3
     finally:
         t4 = time.perf_counter()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import http.client
 import json
 import os
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -118,9 +120,27 @@ def strongroom_env() -> dict[str, str]:
                      STRONGROOM_DEV_SECRET_ACCESS_KEY=DEV_KEY.secret_access_key, PYTHONUNBUFFERED="1")
 
 
+@functools.cache
+def strongroom_benchmark_args() -> tuple[str, ...]:
+    """Options that lift Strongroom's AWS-like request-rate quotas and key-count limit, when it has them.
+
+    A capacity benchmark must not measure the throttle: AWS's default quotas (10,000 symmetric requests/s,
+    CreateKey 5/s) and the 100,000-keys-per-region limit would otherwise cap or fail the cells.
+    """
+    out = subprocess.run([sys.executable, "-m", "strongroom", "server", "--help"], capture_output=True, text=True,
+                         cwd=REPO, env=strongroom_env(), timeout=60, check=False).stdout
+    args: list[str] = []
+    if "--no-quotas" in out:
+        args.append("--no-quotas")
+    if "--limit" in out and "keys_per_region" in out:
+        args += ["--limit", "keys_per_region=100000000"]
+    return tuple(args)
+
+
 def start_strongroom(name: str, data_dir: Path, port: int, workers: int, log_dir: Path) -> System:
     argv = [sys.executable, "-m", "strongroom", "server", "--dev", "--data-dir", str(data_dir), "--host",
-            "127.0.0.1", "--port", str(port), "--tls-port", "0", "--workers", str(workers)]
+            "127.0.0.1", "--port", str(port), "--tls-port", "0", "--workers", str(workers),
+            *strongroom_benchmark_args()]
     process = start_process(name, argv, log_path=log_dir / f"{name.replace(' ', '_')}.log", env=strongroom_env(),
                             cwd=REPO)
     system = System(name, port, process, DEV_KEY)

@@ -25,6 +25,7 @@ never carry key material, plaintext or secrets.
     ├── KeyUsageError
     ├── UnsupportedError
     ├── LimitExceededError
+    ├── ThrottledError               over the request-rate quota (retryable)
     ├── MalformedPolicyError
     ├── AccessDeniedError
     ├── AuthenticationError          no valid credentials (the adapter says which way)
@@ -125,6 +126,10 @@ class UnsupportedError(StrongroomError):
 
 
 class LimitExceededError(StrongroomError):
+    pass
+
+
+class ThrottledError(StrongroomError):
     pass
 
 

@@ -108,6 +108,12 @@ class ServerProcess:
     info: ServerInfo | None = None
     starts: int = 0
 
+    def quota_args(self) -> list[str]:
+        """Request-rate quotas are off unless a test sets them (AWS's 5 CreateKey/s would pace the suite)."""
+        if any(a in ("--quota", "--no-quotas") for a in self.extra_args):
+            return []
+        return ["--no-quotas"]
+
     def start(self) -> ServerInfo:
         assert self.proc is None, "already running"
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -130,6 +136,7 @@ class ServerProcess:
             str(port),
             "--tls-port",
             str(tls_port),
+            *self.quota_args(),
             *self.extra_args,
         ]
         env = clean_env(

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from strongroom.domain.policy import Effect, RequestFacts, evaluate, parse_policy
-from strongroom.errors import MalformedPolicyError
+from strongroom.errors import LimitExceededError, MalformedPolicyError
 
 ACCOUNT = "111122223333"
 OTHER = "444455556666"
@@ -205,5 +205,5 @@ def test_malformed_documents_say_why(text, message):
 
 def test_size_limit():
     big = json.dumps({"Statement": [allow("*", Sid="x" * 40_000)]})
-    with pytest.raises(MalformedPolicyError, match="32768"):
+    with pytest.raises(LimitExceededError, match="32768"):
         parse_policy(big)

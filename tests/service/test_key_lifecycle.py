@@ -22,8 +22,12 @@ def test_create_and_describe(core, ctx):
 
 
 def test_unsupported_specs_say_why(core, ctx):
-    with pytest.raises(UnsupportedError, match="RSA_2048"):
-        core.keys.create_key(ctx, key_spec="RSA_2048", key_usage="SIGN_VERIFY")
+    with pytest.raises(UnsupportedError, match="SM2 is an AWS China Regions key spec"):
+        core.keys.create_key(ctx, key_spec="SM2", key_usage="SIGN_VERIFY")
+    with pytest.raises(UnsupportedError, match="ML_KEM_512 is not provided by the installed pyca/cryptography"):
+        core.keys.create_key(ctx, key_spec="ML_KEM_512", key_usage="ENCAPSULATE_DECAPSULATE")
+    with pytest.raises(InvalidRequestError, match="KeyUsage SIGN_VERIFY is not compatible with KeySpec HMAC_256"):
+        core.keys.create_key(ctx, key_spec="HMAC_256", key_usage="SIGN_VERIFY")
 
 
 def test_keys_are_scoped_to_account_and_region(core, ctx):

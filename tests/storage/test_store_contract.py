@@ -7,9 +7,11 @@ transactions that roll back on error and join when nested, migrations that can r
 
 from __future__ import annotations
 
+import inspect
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -154,6 +156,24 @@ def test_keys_and_versions(store: Store) -> None:
     assert store.get_key("k-1") == updated
     assert store.get_versions("k-1") == [version(1), version(2, "ON_DEMAND")]
     assert store.count_keys() == {"PendingDeletion": 1}
+    assert store.count_rotations() == {"ON_DEMAND": 1}
+    assert store.count_region_keys(ACCOUNT, REGION) == 1 and store.count_region_keys(OTHER, REGION) == 0
+
+
+def test_versions_of_imported_material(store: Store) -> None:
+    store.insert_key(key("ext", origin="EXTERNAL", current_version=0), None)  # no material until imported
+    assert store.get_versions("ext") == []
+    imported = StoredVersion(1, "m-1", NOW, None, b"w" * 40, valid_to=NOW + 10,
+                             expiration_model="KEY_MATERIAL_EXPIRES", description="from the HSM")
+    store.add_version("ext", imported)
+    assert store.get_versions("ext") == [imported]
+    assert list(store.keys_due(NOW + 10)) == ["ext"]  # its material expires
+    expired = replace(imported, wrapped_material=b"")
+    store.update_version("ext", expired)
+    assert store.get_versions("ext") == [expired]
+    assert list(store.keys_due(NOW + 10)) == []
+    store.delete_version("ext", 1)
+    assert store.get_versions("ext") == []
 
 
 def test_list_keys_pages_in_byte_order_within_account_and_region(store: Store) -> None:
@@ -362,19 +382,36 @@ def test_migrations_are_idempotent_and_keep_data(opener: Callable[[], Store]) ->
     assert again.get_key("k-1") == key("k-1")
 
 
+def test_every_store_implements_the_whole_protocol() -> None:
+    """A method added to the Store protocol must be added to every backend (this fails until it is)."""
+    from strongroom.storage.postgres import PostgresStore
+    from strongroom.storage.sqlite import SqliteStore
+
+    wanted = {name: inspect.signature(f) for name, f in vars(Store).items()
+              if callable(f) and not name.startswith("_")}
+    for cls in (SqliteStore, PostgresStore):
+        for name, signature in wanted.items():
+            implemented = getattr(cls, name, None)
+            assert implemented is not None, f"{cls.__name__} lacks Store.{name}"
+            assert list(inspect.signature(implemented).parameters) == list(signature.parameters), (cls, name)
+
+
 def test_both_dialects_have_the_same_numbered_migrations() -> None:
     """A backup moves between backends only if their schemas advance in step."""
     assert [n for n, _ in migrations_for("sqlite")] == [n for n, _ in migrations_for("postgres")]
 
 
-def test_changed_elsewhere_reports_other_instances_writes_not_its_own(opener: Callable[[], Store]) -> None:
+def test_changed_elsewhere_reports_each_commit_of_another_instance_once(opener: Callable[[], Store]) -> None:
+    """(A store may also report its own commits: a needless cache drop, never a stale read.)"""
     a, b = opener(), opener()
-    a.changed_elsewhere()
-    b.changed_elsewhere()
+    a.changed_elsewhere(), b.changed_elsewhere()  # a new instance may report "changed" once, to begin with
     a.ensure_account(ACCOUNT, NOW)
     assert poll(b.changed_elsewhere, 1.0), "a commit by another instance was not reported within 1 s"
     assert not b.changed_elsewhere()  # reported once
     b.insert_key(key("k-1"), version(1))
     assert poll(a.changed_elsewhere, 1.0)
+    assert not a.changed_elsewhere()
+    with a.transaction(cached=False):  # a write of nothing cached (the audit trail) is not announced
+        a.append_audit(audit_rows(1, 1))
     time.sleep(0.05)
-    assert not b.changed_elsewhere()  # its own write is not news to b
+    assert not b.changed_elsewhere()

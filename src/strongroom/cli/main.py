@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from strongroom.cli import audit, credentials, operator, principals, server
+from strongroom.cli import audit, backup, credentials, operator, principals, server
 from strongroom.server import logs
 
 
@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     principals.add_parsers(commands)
     operator.add_parser(commands)
     audit.add_parser(commands)
+    backup.add_parsers(commands)
     return parser
 
 

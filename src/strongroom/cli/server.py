@@ -46,6 +46,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--tls-key", type=Path, default=env_path("STRONGROOM_TLS_KEY"), help="PEM private key for HTTPS")
     p.add_argument("--scheduler-interval", type=float, default=60.0,
                    help="seconds between runs of due rotations and deletions (default 60)")
+    p.add_argument("--no-quotas", action="store_true", help="do not limit request rates")
+    p.add_argument("--quota", action="append", default=[], type=_setting(float), metavar="BUCKET=RPS",
+                   help="override a request-rate quota (symmetric, asymmetric, or a management API such as "
+                        "CreateKey); repeatable; defaults are AWS's")
+    p.add_argument("--limit", action="append", default=[], type=_setting(int), metavar="NAME=N",
+                   help="override a resource limit (keys_per_region, aliases_per_key, grants_per_key, "
+                        "key_policy_bytes, on_demand_rotations_per_key); repeatable")
     p.add_argument("--audit-retention-days", type=float, default=365.0,
                    help="audit events older than this are purged by the scheduler (default 365)")
     p.add_argument("--operator-account", default=os.environ.get("STRONGROOM_OPERATOR_ACCOUNT"),
@@ -53,12 +60,23 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.set_defaults(run=run)
 
 
+def _setting(cast):  # type: ignore[no-untyped-def]
+    def parse(text: str) -> tuple[str, object]:
+        name, sep, value = text.partition("=")
+        try:
+            return name.strip(), cast(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected NAME=NUMBER, got {text!r}") from None
+    return parse
+
+
 def run(args: argparse.Namespace) -> int:
     config = ServerConfig(
         data_dir=args.data_dir, dev=args.dev, host=args.host, port=args.port, tls_port=args.tls_port,
         workers=args.workers, root_key_file=args.root_key_file, tls_cert=args.tls_cert, tls_key=args.tls_key,
         scheduler_interval=args.scheduler_interval, operator_account=args.operator_account,
-        audit_retention_days=args.audit_retention_days,
+        audit_retention_days=args.audit_retention_days, quotas_enabled=not args.no_quotas,
+        quota_overrides=tuple(args.quota), limit_overrides=tuple(args.limit),
         root_of_trust=args.root_of_trust, config_file=args.config, control_socket=args.control_socket,
         database_url=args.database)
     try:
@@ -90,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
 def _run_sealed(config: ServerConfig) -> int:
     """A root of trust other than a key file: start sealed; the supervisor unseals (on its own for pkcs11 and
     kms, with the operators' shares for shamir). In dev mode the dev account is made once unsealed."""
+    settings = config.root_settings()  # a configuration error stops the start before anything is created
     if config.dev:
         config.data_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(config.data_dir, 0o700)
@@ -97,7 +116,7 @@ def _run_sealed(config: ServerConfig) -> int:
         config = replace(config, tls_cert=config.tls_cert or tls.server_cert, tls_key=config.tls_key or tls.server_key,
                          operator_account=config.operator_account or os.environ.get("STRONGROOM_DEV_ACCOUNT_ID")
                          or DEFAULT_DEV_ACCOUNT)
-    unsealer = Unsealer(config, config.root_settings())
+    unsealer = Unsealer(config, settings)
     _check_tls_material(config)
     if config.dev:
         unsealer.on_unsealed = lambda core: _announce_dev(config, ensure_dev_account(core, config.data_dir))

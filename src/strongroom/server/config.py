@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from strongroom.domain.limits import Limits
+from strongroom.domain.quotas import rates
 from strongroom.trust.base import RootConfigError
 from strongroom.trust.factory import RootSettings, load_settings, read_config_file
 
@@ -34,6 +36,9 @@ class ServerConfig:
     tls_key: Path | None = None
     scheduler_interval: float = 60.0
     audit_retention_days: float = 365.0
+    quotas_enabled: bool = True
+    quota_overrides: tuple[tuple[str, float], ...] = ()  # (bucket, requests per second), on top of AWS's defaults
+    limit_overrides: tuple[tuple[str, int], ...] = ()
     operator_account: str | None = None  # its root may administer every account over the admin API
     root_of_trust: str | None = None  # file | shamir | pkcs11 | kms; default: the config file's kind, else file
     config_file: Path | None = None  # TOML holding a [root_of_trust] table
@@ -69,6 +74,11 @@ class ServerConfig:
         """Outside dev mode every secret must be configured explicitly; say all that is missing."""
         if self.workers < 1:
             raise ConfigError("--workers must be at least 1")
+        try:
+            rates(dict(self.quota_overrides))
+            Limits().with_overrides(dict(self.limit_overrides))
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
         if self.dev:
             return
         missing = []

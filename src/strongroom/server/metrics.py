@@ -83,7 +83,7 @@ class _CoreCollector:
         sealed.add_metric([], 1.0 if self._core.sealed else 0.0)
         yield sealed
         keys = GaugeMetricFamily("strongroom_keys", "KMS keys by state", labels=["state"])
-        for state, count in self._core.store.count_keys_by_state().items():
+        for state, count in self._core.store.count_keys().items():
             keys.add_metric([state], count)
         yield keys
         rotations = GaugeMetricFamily("strongroom_key_rotations", "Key rotations performed, by type",

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from strongroom.errors import StrongroomError
+from strongroom.errors import AlreadyExistsError, StrongroomError
 from strongroom.server.config import ConfigError, ServerConfig
 from strongroom.server.wiring import open_sealed_core, open_store
 from strongroom.service.core import Core
@@ -26,6 +26,7 @@ from strongroom.trust import envelope
 from strongroom.trust.base import RootConfigError, RootOfTrustError
 from strongroom.trust.factory import (
     FileSettings,
+    FreshRoot,
     RootSettings,
     fresh_root,
     is_auto,
@@ -123,18 +124,22 @@ class Unsealer:
     def _auto_unseal(self) -> None:
         with self._store() as store:
             record = store.get_wrapped_kek()
-            meta = envelope.unpack_for(record, self.kind).meta if record is not None else None
-            root = open_auto_root(self.settings, meta)
-            kek = open_kek(store, root) if record is not None else create_kek(store, root)
+            if record is None:
+                try:
+                    kek = create_kek(store, open_auto_root(self.settings, None))
+                except AlreadyExistsError:  # another node of the cluster created it first
+                    record = store.get_wrapped_kek()
+            if record is not None:
+                kek = open_kek(store, open_auto_root(self.settings, envelope.unpack_for(record, self.kind).meta))
         self._adopt(kek)
 
     def _try_auto_unseal(self) -> None:
         try:
             self._auto_unseal()
-        except _REFUSALS as exc:
-            self.last_error = _message(exc)
+        except Exception as exc:
+            self.last_error = _message(exc) if isinstance(exc, _REFUSALS) else f"unexpected error: {exc!r}"
             log.error("unsealing with the %s root of trust failed; the server stays sealed: %s", self.kind,
-                      self.last_error)
+                      self.last_error, exc_info=not isinstance(exc, _REFUSALS))
             if isinstance(exc, RootOfTrustError) and exc.transient:
                 self._failures += 1
                 self._retry_at = time.monotonic() + min(MAX_RETRY_SECONDS, 2.0 ** self._failures)
@@ -267,7 +272,7 @@ class Unsealer:
                 "note": fresh.note + f"; from now on start this server with the {self.kind} root of trust"}
 
     @staticmethod
-    def _rewrap(store: Store, kek: bytearray, fresh: Any) -> None:
+    def _rewrap(store: Store, kek: bytearray, fresh: FreshRoot) -> None:
         try:
             rewrap_kek(store, kek, fresh.root)
         except BaseException:

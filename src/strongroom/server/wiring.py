@@ -6,7 +6,9 @@ import asyncio
 import logging
 import socket
 import ssl
+from typing import Any
 
+from strongroom.domain.limits import Limits
 from strongroom.protocols.aws.app import AwsKmsApp
 from strongroom.protocols.aws.model import KmsModel
 from strongroom.protocols.http import HttpResponse
@@ -17,6 +19,7 @@ from strongroom.server.routes import Router
 from strongroom.server.seal_channel import follow_supervisor, receive_initial_state
 from strongroom.server.tls import server_ssl_context
 from strongroom.service.core import Core
+from strongroom.service.quotas import Quotas
 from strongroom.storage.base import Store
 from strongroom.storage.factory import open_store as open_configured_store
 from strongroom.trust.key_file import FileRootOfTrust
@@ -28,8 +31,7 @@ AUDIT_FAILED = HttpResponse(500, b'{"__type":"KMSInternalException","message":"A
 
 def open_core(config: ServerConfig) -> Core:
     assert config.root_key_file is not None
-    return Core(open_store(config), FileRootOfTrust(config.root_key_file),
-                operator_account=config.operator_account)
+    return Core(open_store(config), FileRootOfTrust(config.root_key_file), **core_options(config))
 
 
 def open_store(config: ServerConfig) -> Store:
@@ -38,7 +40,14 @@ def open_store(config: ServerConfig) -> Store:
 
 def open_sealed_core(config: ServerConfig) -> Core:
     """A core with no KEK yet: the node's supervisor unseals it (``server/unsealer.py``)."""
-    return Core(open_store(config), operator_account=config.operator_account)
+    return Core(open_store(config), **core_options(config))
+
+
+def core_options(config: ServerConfig) -> dict[str, Any]:
+    """What the configuration says about accounts, limits and quotas (each worker gets its share of a rate)."""
+    return {"operator_account": config.operator_account,
+            "limits": Limits().with_overrides(dict(config.limit_overrides)),
+            "quotas": Quotas(dict(config.quota_overrides), share=config.workers, enabled=config.quotas_enabled)}
 
 
 def bind(config: ServerConfig, *, reuse_port: bool, exclusive: bool = False) -> list[tuple[socket.socket, bool]]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from strongroom.domain.aliases import MAX_ALIASES_PER_KEY, Alias, check_alias_name
+from strongroom.domain.aliases import Alias, check_alias_name
 from strongroom.domain.clock import Clock
 from strongroom.domain.context import RequestContext
 from strongroom.domain.keys import Key
+from strongroom.domain.limits import Limits
 from strongroom.domain.pagination import Page, decode_marker, page_of
 from strongroom.errors import KeyUsageError, LimitExceededError, NotFoundError
 from strongroom.service.authorization import Authorizer
@@ -14,7 +15,8 @@ from strongroom.storage.base import Store
 
 
 class AliasService:
-    def __init__(self, store: Store, ring: KeyRing, authz: Authorizer, clock: Clock) -> None:
+    def __init__(self, store: Store, ring: KeyRing, authz: Authorizer, clock: Clock, limits: Limits) -> None:
+        self._limits = limits
         self._store = store
         self._ring = ring
         self._authz = authz
@@ -27,8 +29,8 @@ class AliasService:
         return key
 
     def _check_room(self, key: Key) -> None:
-        if self._store.count_aliases(key.key_id) >= MAX_ALIASES_PER_KEY:
-            raise LimitExceededError(f"{key.arn} already has {MAX_ALIASES_PER_KEY} aliases.")
+        if self._store.count_aliases(key.key_id) >= self._limits.aliases_per_key:
+            raise LimitExceededError(f"{key.arn} already has {self._limits.aliases_per_key} aliases.")
 
     def create_alias(self, ctx: RequestContext, name: str, target_key_ref: str) -> Alias:
         check_alias_name(name)

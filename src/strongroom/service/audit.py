@@ -39,7 +39,8 @@ class ChainCheck:
 
 
 class AuditTrail:
-    def __init__(self, store: Store, clock: Clock, *, autoflush: bool = True) -> None:
+    def __init__(self, store: Store, clock: Clock, *, autoflush: bool = True, durable: bool = False) -> None:
+        self.durable = durable  # False: each batch survives a crash of the process, not of the machine
         self._store = store
         self._clock = clock
         self.autoflush = autoflush
@@ -57,7 +58,7 @@ class AuditTrail:
             return
         events, self._pending = self._pending, []
         try:
-            with self._store.transaction():
+            with self._store.transaction(cached=False, durable=self.durable):
                 seq, prev = self._store.last_audit_link() or (0, GENESIS)
                 rows = []
                 for event in events:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from strongroom.domain.clock import Clock, SystemClock
+from strongroom.domain.limits import Limits
 from strongroom.service.admin import AdminService
 from strongroom.service.aliases import AliasService
+from strongroom.service.asymmetric import AsymmetricService
 from strongroom.service.audit import AuditTrail
 from strongroom.service.authorization import Authorizer
 from strongroom.service.caches import StoreCaches
@@ -12,9 +14,12 @@ from strongroom.service.credentials import Credentials
 from strongroom.service.crypto import CryptoService
 from strongroom.service.grants import GrantService
 from strongroom.service.key_hierarchy import KeyHierarchy
+from strongroom.service.key_import import KeyImportService
 from strongroom.service.keyring import KeyRing
 from strongroom.service.keys import KeyService
+from strongroom.service.mac import MacService
 from strongroom.service.principals import Principals
+from strongroom.service.quotas import Quotas
 from strongroom.service.rotation import RotationService
 from strongroom.storage.base import Store
 from strongroom.trust.base import RootOfTrust
@@ -29,21 +34,28 @@ class Core:
     """
 
     def __init__(self, store: Store, root: RootOfTrust | None = None, clock: Clock | None = None, *,
-                 operator_account: str | None = None) -> None:
+                 operator_account: str | None = None, limits: Limits | None = None,
+                 quotas: Quotas | None = None) -> None:
         self.store = store
         self.clock = clock or SystemClock()
+        self.limits = limits or Limits()
+        self.quotas = quotas or Quotas(enabled=False)
         self.secrets = KeyHierarchy(store)
         self.caches = StoreCaches(store)
-        self.ring = KeyRing(store, self.secrets, self.caches)
+        self.ring = KeyRing(store, self.secrets, self.caches, self.clock)
         self.credentials = Credentials(store, self.secrets, self.clock, self.caches)
         self.principals = Principals(store, self.clock, self.caches)
         self.authz = Authorizer(store, self.principals, self.clock, self.caches)
         self.audit = AuditTrail(store, self.clock)
-        self.keys = KeyService(store, self.ring, self.secrets, self.authz, self.clock, self.audit)
+        self.keys = KeyService(store, self.ring, self.secrets, self.authz, self.clock, self.audit,
+                               self.limits)
         self.crypto = CryptoService(self.ring, self.authz)
-        self.aliases = AliasService(store, self.ring, self.authz, self.clock)
-        self.rotation = RotationService(store, self.ring, self.keys, self.clock)
-        self.grants = GrantService(store, self.ring, self.authz, self.clock)
+        self.asymmetric = AsymmetricService(self.ring, self.authz)
+        self.mac = MacService(self.ring, self.authz)
+        self.key_import = KeyImportService(store, self.ring, self.secrets, self.keys, self.clock)
+        self.aliases = AliasService(store, self.ring, self.authz, self.clock, self.limits)
+        self.rotation = RotationService(store, self.ring, self.keys, self.clock, self.limits)
+        self.grants = GrantService(store, self.ring, self.authz, self.clock, self.limits)
         self.admin = AdminService(self.principals, self.credentials, self.authz, operator_account)
         if root is not None:
             self.unseal(root)

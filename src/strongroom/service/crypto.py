@@ -1,46 +1,65 @@
-"""Symmetric cryptographic operations: Encrypt, Decrypt, ReEncrypt, data keys, random bytes."""
+"""Encrypt, Decrypt, ReEncrypt, data keys and data key pairs, random bytes.
+
+Symmetric keys seal the self-describing blob of ``crypto/ciphertext_blob.py``. RSA ENCRYPT_DECRYPT keys
+produce AWS's raw RSAES-OAEP ciphertext, which names no key: decrypting one needs the KeyId and the
+EncryptionAlgorithm, and takes no encryption context.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from strongroom.crypto import ciphertext_blob
+from strongroom.crypto import ciphertext_blob, keygen
 from strongroom.crypto.aead import random_bytes
+from strongroom.crypto.asymmetric import RsaKey
+from strongroom.domain import key_specs as specs
 from strongroom.domain.context import RequestContext
 from strongroom.domain.encryption_context import canonical_encryption_context
-from strongroom.domain.keys import Key
-from strongroom.domain.references import requested_alias
+from strongroom.domain.key_specs import SYMMETRIC_DEFAULT
+from strongroom.domain.keys import Key, KeyUsage
 from strongroom.errors import DryRunSucceeded, IncorrectKeyError, InvalidCiphertextError, InvalidRequestError
 from strongroom.service.authorization import Authorizer
+from strongroom.service.key_use import DRY_RUN_MESSAGE, check_use
 from strongroom.service.keyring import KeyRing
 
 DATA_KEY_SPECS = {"AES_256": 32, "AES_128": 16}
 MAX_RANDOM_BYTES = 1024
 MAX_PLAINTEXT_BYTES = 4096
+ASYMMETRIC_CONTEXT = "EncryptionContext is not supported when encrypting/decrypting with asymmetric CMKs."
 
 Context = Mapping[str, str] | None
-DRY_RUN_MESSAGE = "The request would have succeeded, but the DryRun parameter was set."
 
 
 @dataclass(frozen=True, slots=True)
 class Sealed:
     ciphertext: bytes
     key: Key
-    material_id: str
+    material_id: str | None  # None for asymmetric ciphertexts (AWS reports no KeyMaterialId for them)
+    algorithm: str = SYMMETRIC_DEFAULT
 
 
 @dataclass(frozen=True, slots=True)
 class Opened:
     plaintext: bytes
     key: Key
-    material_id: str
+    material_id: str | None
+    algorithm: str = SYMMETRIC_DEFAULT
 
 
 @dataclass(frozen=True, slots=True)
 class DataKey:
     plaintext: bytes
     sealed: Sealed
+
+
+@dataclass(frozen=True, slots=True)
+class DataKeyPair:
+    private_key: bytes | None  # PKCS#8 DER; None for GenerateDataKeyPairWithoutPlaintext
+    public_key: bytes  # DER SubjectPublicKeyInfo
+    sealed: Sealed  # the private key under the symmetric KMS key
+    key_pair_spec: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +83,13 @@ def data_key_length(key_spec: str | None, number_of_bytes: int | None) -> int:
     return number_of_bytes
 
 
-ALGORITHM_FACTS = {"kms:EncryptionAlgorithm": "SYMMETRIC_DEFAULT"}
+ALGORITHM_FACTS = {"kms:EncryptionAlgorithm": SYMMETRIC_DEFAULT}
+
+
+def _facts(algorithm: str, extra: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    if algorithm == SYMMETRIC_DEFAULT and not extra:
+        return ALGORITHM_FACTS
+    return {"kms:EncryptionAlgorithm": algorithm, **(extra or {})}
 
 
 class CryptoService:
@@ -72,74 +97,98 @@ class CryptoService:
         self._ring = ring
         self._authz = authz
 
-    def _usable_key(self, ctx: RequestContext, key_ref: str, action: str, context: Context) -> Key:
-        """Resolve (any account, by ARN), authorize, then check usage and state, in AWS's order."""
+    def _check(self, ctx: RequestContext, key: Key, key_ref: str | None, action: str, context: Context,
+               algorithm: str, extra: Mapping[str, Any] | None = None) -> None:
+        """Authorize, then usage, state, algorithm and (asymmetric keys take none) encryption context."""
+        check_use(self._authz, ctx, key, key_ref, action, KeyUsage.ENCRYPT_DECRYPT, context=context,
+                  extra=_facts(algorithm, extra))
+        if algorithm != SYMMETRIC_DEFAULT or key.key_spec != SYMMETRIC_DEFAULT:
+            specs.check_algorithm(key.key_spec, specs.algorithms(key.key_spec, key.key_usage).encryption, algorithm)
+            if context:
+                raise InvalidRequestError(ASYMMETRIC_CONTEXT)
+
+    def _usable_key(self, ctx: RequestContext, key_ref: str, action: str, context: Context,
+                    algorithm: str = SYMMETRIC_DEFAULT, extra: Mapping[str, Any] | None = None) -> Key:
         key = self._ring.resolve(ctx, key_ref, cross_account=True)
-        self._authz.check_key(ctx, action, key, context=context, alias=requested_alias(key_ref),
-                              extra=ALGORITHM_FACTS)
-        key.check_encrypt_decrypt()
-        key.check_usable_for_crypto()
+        self._check(ctx, key, key_ref, action, context, algorithm, extra)
         return key
 
-    def _seal(self, key: Key, plaintext: bytes, context: Context) -> Sealed:
+    def _rsa(self, key: Key) -> RsaKey:
+        usable = self._ring.version(key, key.current_version).key
+        assert isinstance(usable, RsaKey)
+        return usable
+
+    def _seal(self, key: Key, plaintext: bytes, context: Context, algorithm: str = SYMMETRIC_DEFAULT) -> Sealed:
+        if key.key_spec != SYMMETRIC_DEFAULT:
+            limit = specs.rsa_plaintext_limit(key.key_spec, algorithm)
+            if len(plaintext) > limit:
+                raise InvalidRequestError(f"Plaintext is too long for {key.key_spec} with {algorithm}: at most "
+                                          f"{limit} bytes.")
+            return Sealed(self._rsa(key).encrypt(algorithm, plaintext), key, None, algorithm)
         current = self._ring.version(key, key.current_version)
         blob = ciphertext_blob.seal(current.aead, key.key_id, current.version, plaintext,
                                     canonical_encryption_context(context))
         return Sealed(blob, key, current.material_id)
 
     def encrypt(self, ctx: RequestContext, key_ref: str, plaintext: bytes, context: Context = None, *,
-                dry_run: bool = False) -> Sealed:
+                algorithm: str | None = None, dry_run: bool = False) -> Sealed:
         if not 1 <= len(plaintext) <= MAX_PLAINTEXT_BYTES:
             raise InvalidRequestError(f"Plaintext must be between 1 and {MAX_PLAINTEXT_BYTES} bytes.")
-        key = self._usable_key(ctx, key_ref, "kms:Encrypt", context)
+        algorithm = algorithm or SYMMETRIC_DEFAULT
+        key = self._usable_key(ctx, key_ref, "kms:Encrypt", context, algorithm)
         if dry_run:
             raise DryRunSucceeded(DRY_RUN_MESSAGE)
-        return self._seal(key, plaintext, context)
+        return self._seal(key, plaintext, context, algorithm)
 
     def decrypt(self, ctx: RequestContext, ciphertext: bytes, context: Context = None,
-                key_ref: str | None = None, *, dry_run: bool = False, ignore_ciphertext: bool = False,
-                action: str = "kms:Decrypt") -> Opened:
-        """Open a blob; it names its own key and version. Every malformed or forged blob is one error.
+                key_ref: str | None = None, *, algorithm: str | None = None, dry_run: bool = False,
+                ignore_ciphertext: bool = False, action: str = "kms:Decrypt") -> Opened:
+        """Open a ciphertext. A symmetric blob names its own key and version; an RSA ciphertext needs the KeyId
+        and algorithm. Every malformed or forged ciphertext is one error.
 
         A dry run checks everything a real call would (the ciphertext too, unless ``ignore_ciphertext``, in
         which case the KeyId is required) and then reports success without returning plaintext."""
+        algorithm = algorithm or SYMMETRIC_DEFAULT
         if dry_run and ignore_ciphertext:
             if key_ref is None:
                 raise InvalidRequestError("KeyId is required when DryRunModifiers contains IGNORE_CIPHERTEXT.")
-            self._usable_key(ctx, key_ref, action, context)
+            self._usable_key(ctx, key_ref, action, context, algorithm)
             raise DryRunSucceeded(DRY_RUN_MESSAGE)
-        opened = self._open(ctx, ciphertext, context, key_ref, action)
+        opened = self._open(ctx, ciphertext, context, key_ref, action, algorithm)
         if dry_run:
             raise DryRunSucceeded(DRY_RUN_MESSAGE)
         return opened
 
     def _open(self, ctx: RequestContext, ciphertext: bytes, context: Context, key_ref: str | None,
-              action: str) -> Opened:
+              action: str, algorithm: str) -> Opened:
+        expected = self._ring.resolve(ctx, key_ref, cross_account=True) if key_ref is not None else None
+        if expected is not None and expected.key_spec != SYMMETRIC_DEFAULT:
+            self._check(ctx, expected, key_ref, action, context, algorithm)
+            return Opened(self._rsa(expected).decrypt(algorithm, ciphertext), expected, None, algorithm)
         header = ciphertext_blob.read_header(ciphertext)
-        if key_ref is not None:
-            expected = self._ring.resolve(ctx, key_ref, cross_account=True)
-            if expected.key_id != header.key_id:
-                raise IncorrectKeyError(
-                    "The key ID in the request does not identify a KMS key that can perform this operation.")
+        if expected is not None and expected.key_id != header.key_id:
+            raise IncorrectKeyError(
+                "The key ID in the request does not identify a KMS key that can perform this operation.")
         key = self._ring.get(header.key_id)
         if key is None or key.region != ctx.region:
             raise InvalidCiphertextError()
-        self._authz.check_key(ctx, action, key, context=context,
-                              alias=requested_alias(key_ref) if key_ref else None, extra=ALGORITHM_FACTS)
-        key.check_encrypt_decrypt()
-        key.check_usable_for_crypto()
+        self._check(ctx, key, key_ref, action, context, algorithm)
         version = self._ring.version(key, header.version)
         plaintext = ciphertext_blob.open_blob(version.aead, ciphertext, canonical_encryption_context(context))
         return Opened(plaintext, key, version.material_id)
 
     def re_encrypt(self, ctx: RequestContext, ciphertext: bytes, destination_key_ref: str, *,
                    source_context: Context = None, destination_context: Context = None,
-                   source_key_ref: str | None = None, dry_run: bool = False,
+                   source_key_ref: str | None = None, source_algorithm: str | None = None,
+                   destination_algorithm: str | None = None, dry_run: bool = False,
                    ignore_ciphertext: bool = False) -> ReEncrypted:
-        destination = self._usable_key(ctx, destination_key_ref, "kms:ReEncryptTo", destination_context)
-        source = self.decrypt(ctx, ciphertext, source_context, source_key_ref, dry_run=dry_run,
-                              ignore_ciphertext=ignore_ciphertext, action="kms:ReEncryptFrom")
-        return ReEncrypted(source, self._seal(destination, source.plaintext, destination_context))
+        destination_algorithm = destination_algorithm or SYMMETRIC_DEFAULT
+        destination = self._usable_key(ctx, destination_key_ref, "kms:ReEncryptTo", destination_context,
+                                       destination_algorithm)
+        source = self.decrypt(ctx, ciphertext, source_context, source_key_ref, algorithm=source_algorithm,
+                              dry_run=dry_run, ignore_ciphertext=ignore_ciphertext, action="kms:ReEncryptFrom")
+        return ReEncrypted(source, self._seal(destination, source.plaintext, destination_context,
+                                              destination_algorithm))
 
     def generate_data_key(self, ctx: RequestContext, key_ref: str, *, key_spec: str | None = None,
                           number_of_bytes: int | None = None, context: Context = None,
@@ -151,6 +200,20 @@ class CryptoService:
             raise DryRunSucceeded(DRY_RUN_MESSAGE)
         plaintext = random_bytes(length)
         return DataKey(plaintext, self._seal(key, plaintext, context))
+
+    def generate_data_key_pair(self, ctx: RequestContext, key_ref: str, key_pair_spec: str, *,
+                               context: Context = None, dry_run: bool = False,
+                               with_plaintext: bool = True) -> DataKeyPair:
+        """A fresh key pair for use outside: the private key (PKCS#8 DER) sealed under a symmetric KMS key."""
+        specs.check_data_key_pair_spec(key_pair_spec)
+        action = "kms:GenerateDataKeyPair" if with_plaintext else "kms:GenerateDataKeyPairWithoutPlaintext"
+        key = self._usable_key(ctx, key_ref, action, context, extra={"kms:DataKeyPairSpec": key_pair_spec})
+        keygen.check_supported(key_pair_spec)
+        if dry_run:
+            raise DryRunSucceeded(DRY_RUN_MESSAGE)
+        private_key, public_key = keygen.new_key_pair(key_pair_spec)
+        sealed = self._seal(key, private_key, context)
+        return DataKeyPair(private_key if with_plaintext else None, public_key, sealed, key_pair_spec)
 
     def generate_random(self, ctx: RequestContext, number_of_bytes: int | None) -> bytes:
         self._authz.check_account(ctx, "kms:GenerateRandom")

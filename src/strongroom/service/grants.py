@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from strongroom.crypto.aead import random_bytes
 from strongroom.domain.clock import Clock
 from strongroom.domain.context import RequestContext
-from strongroom.domain.grants import MAX_GRANTS_PER_KEY, Grant, check_grant_request
+from strongroom.domain.grants import Grant, check_grant_request
+from strongroom.domain.limits import Limits
 from strongroom.domain.pagination import Page, decode_marker, page_of
 from strongroom.errors import DryRunSucceeded, InvalidGrantError, InvalidRequestError, LimitExceededError
 from strongroom.service.authorization import Authorizer
@@ -49,7 +50,8 @@ def _check_principal(name: str, value: str | None) -> None:
 
 
 class GrantService:
-    def __init__(self, store: Store, ring: KeyRing, authz: Authorizer, clock: Clock) -> None:
+    def __init__(self, store: Store, ring: KeyRing, authz: Authorizer, clock: Clock, limits: Limits) -> None:
+        self._limits = limits
         self._store = store
         self._ring = ring
         self._authz = authz
@@ -84,8 +86,8 @@ class GrantService:
                 existing = self._store.find_grant_by_name(key.key_id, name)
                 if existing is not None and existing.same_request(grant):
                     return existing, grant_token(existing.grant_id)
-            if self._store.count_grants(key.key_id) >= MAX_GRANTS_PER_KEY:
-                raise LimitExceededError(f"{key.arn} already has {MAX_GRANTS_PER_KEY} grants.")
+            if self._store.count_grants(key.key_id) >= self._limits.grants_per_key:
+                raise LimitExceededError(f"{key.arn} already has {self._limits.grants_per_key} grants.")
             self._store.insert_grant(grant)
         self._authz.forget_grants(key.key_id)
         return grant, grant_token(grant.grant_id)

@@ -1,7 +1,9 @@
 """Finding keys and their material: KeyId resolution, per-process caches, unwrapping on first use.
 
-Unwrapped material lives only in memory (inside AEAD objects), never in logs or errors. Every read first
-syncs with the store, so a change made by another process (a disable, a rotation) is seen at once.
+Unwrapped material lives only in memory, inside the per-spec usable key of ``crypto/materials.py`` (an AEAD,
+an HMAC key or an asymmetric private key), never in logs or errors. Every read first syncs with the store,
+so a change made by another process (a disable, a rotation, a deleted import) is seen at once. A key whose
+imported material has passed its ValidTo is expired here, on the first use after that moment.
 """
 
 from __future__ import annotations
@@ -9,13 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from strongroom.crypto.aead import Aead
+from strongroom.crypto.materials import UsableKey, load_usable
+from strongroom.domain.clock import Clock, SystemClock
 from strongroom.domain.context import RequestContext
-from strongroom.domain.keys import Key
+from strongroom.domain.keys import Key, KeyVersion, Origin
 from strongroom.domain.references import parse_key_reference
-from strongroom.errors import InvalidCiphertextError, NotFoundError
+from strongroom.errors import InternalError, InvalidCiphertextError, KeyStateError, NotFoundError
 from strongroom.service.caches import StoreCaches
 from strongroom.service.key_hierarchy import KeyHierarchy, material_label
+from strongroom.service.material_expiry import due, expire_material
 from strongroom.storage.base import Store
+from strongroom.storage.records import StoredVersion
 
 _MAX_CACHED = 100_000
 
@@ -24,18 +30,32 @@ _MAX_CACHED = 100_000
 class UsableVersion:
     version: int
     material_id: str
-    aead: Aead
+    key: UsableKey
+
+    @property
+    def aead(self) -> Aead:
+        if not isinstance(self.key, Aead):
+            raise InternalError("not a symmetric encryption key")
+        return self.key
+
+
+def key_version(stored: StoredVersion, imported: bool) -> KeyVersion:
+    """What may be said about a stored version outside the core: everything but the material."""
+    return KeyVersion(stored.version, stored.material_id, stored.created_at, stored.rotation_type, imported,
+                      stored.has_material, stored.valid_to, stored.expiration_model, stored.description)
 
 
 class KeyRing:
-    def __init__(self, store: Store, secrets: KeyHierarchy, caches: StoreCaches) -> None:
+    def __init__(self, store: Store, secrets: KeyHierarchy, caches: StoreCaches, clock: Clock | None = None) -> None:
         self._store = store
         self._secrets = secrets
         self._caches = caches
+        self._clock = clock or SystemClock()
         self._keys: dict[str, Key | None] = {}
         self._aliases: dict[tuple[str, str, str], str | None] = {}
+        self._records: dict[str, tuple[StoredVersion, ...]] = {}
         self._versions: dict[tuple[str, int], UsableVersion] = {}
-        for cache in (self._keys, self._aliases, self._versions):
+        for cache in (self._keys, self._aliases, self._records, self._versions):
             caches.register(cache)
 
     # --- lookups ------------------------------------------------------------------------------
@@ -43,12 +63,23 @@ class KeyRing:
     def get(self, key_id: str) -> Key | None:
         self._caches.sync()
         try:
-            return self._keys[key_id]
+            key = self._keys[key_id]
         except KeyError:
-            pass
-        key = self._store.get_key(key_id)
-        self._remember(key_id, key)
-        return key
+            key = self._store.get_key(key_id)
+            self._remember(key_id, key)
+        return self._expired(key)
+
+    def _expired(self, key: Key | None) -> Key | None:
+        """The key, after deleting imported material whose ValidTo has passed (rare; one transaction)."""
+        if key is None or key.origin != Origin.EXTERNAL:
+            return key
+        now = self._clock.now()
+        if not due(self.records(key.key_id), now):
+            return key
+        updated, _ = expire_material(self._store, key.key_id, now)
+        self.forget_material(key.key_id)
+        self._remember(key.key_id, updated)
+        return updated
 
     def resolve(self, ctx: RequestContext, key_ref: str, *, allow_alias: bool = True,
                 cross_account: bool = False) -> Key:
@@ -84,21 +115,50 @@ class KeyRing:
         self._aliases[cache_key] = target
         return target
 
+    def records(self, key_id: str) -> tuple[StoredVersion, ...]:
+        """Every stored version of a key (material still wrapped), cached per process."""
+        try:
+            return self._records[key_id]
+        except KeyError:
+            pass
+        found = tuple(self._store.get_versions(key_id))
+        if len(self._records) > _MAX_CACHED:
+            self._records.clear()
+        self._records[key_id] = found
+        return found
+
+    def record(self, key: Key, version: int) -> StoredVersion | None:
+        for stored in self.records(key.key_id):
+            if stored.version == version:
+                return stored
+        self._records.pop(key.key_id, None)  # a version added since (a rotation): read again, once
+        return next((s for s in self.records(key.key_id) if s.version == version), None)
+
+    def materials(self, key: Key) -> list[KeyVersion]:
+        return [key_version(s, key.origin == Origin.EXTERNAL) for s in self.records(key.key_id)]
+
+    def material(self, key: Key, version: int) -> KeyVersion | None:
+        stored = self.record(key, version) if version > 0 else None
+        return key_version(stored, key.origin == Origin.EXTERNAL) if stored is not None else None
+
     def version(self, key: Key, version: int) -> UsableVersion:
         """The material of one version, unwrapped once per process. A missing version is a bad ciphertext."""
         try:
             return self._versions[(key.key_id, version)]
         except KeyError:
             pass
-        for stored in self._store.get_versions(key.key_id):
-            if stored.version == version:
-                material = self._secrets.unwrap(stored.wrapped_material, material_label(key.key_id, version))
-                usable = UsableVersion(version, stored.material_id, Aead(material))
-                if len(self._versions) > _MAX_CACHED:
-                    self._versions.clear()
-                self._versions[(key.key_id, version)] = usable
-                return usable
-        raise InvalidCiphertextError()
+        stored = self.record(key, version)
+        if stored is None:
+            raise InvalidCiphertextError()
+        if not stored.has_material:
+            raise KeyStateError(f"{key.arn} key material {stored.material_id} was deleted or has expired; "
+                                "import it again.")
+        material = self._secrets.unwrap(stored.wrapped_material, material_label(key.key_id, version))
+        usable = UsableVersion(version, stored.material_id, load_usable(key.key_spec, material))
+        if len(self._versions) > _MAX_CACHED:
+            self._versions.clear()
+        self._versions[(key.key_id, version)] = usable
+        return usable
 
     # --- keeping the caches true after our own writes -----------------------------------------
 
@@ -110,10 +170,15 @@ class KeyRing:
     def remember(self, key: Key) -> None:
         self._remember(key.key_id, key)
 
-    def forget_key(self, key_id: str) -> None:
-        self._keys.pop(key_id, None)
+    def forget_material(self, key_id: str) -> None:
+        """Drop a key's version records and unwrapped material (after its material changed here)."""
+        self._records.pop(key_id, None)
         for cache_key in [k for k in self._versions if k[0] == key_id]:
             del self._versions[cache_key]
+
+    def forget_key(self, key_id: str) -> None:
+        self._keys.pop(key_id, None)
+        self.forget_material(key_id)
         for cache_key in [k for k, v in self._aliases.items() if v == key_id]:
             del self._aliases[cache_key]
 

@@ -5,17 +5,25 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from strongroom.crypto.aead import new_key, random_bytes
+from strongroom.crypto import keygen
+from strongroom.crypto.aead import random_bytes
 from strongroom.domain import keys as rules
 from strongroom.domain.audit import AuditEvent
 from strongroom.domain.clock import Clock
 from strongroom.domain.context import RequestContext
-from strongroom.domain.keys import Key, KeyState
+from strongroom.domain.keys import Key, KeyState, KeyVersion
+from strongroom.domain.limits import Limits
 from strongroom.domain.pagination import Page, decode_marker, page_of
 from strongroom.domain.policy import DEFAULT_POLICY_NAME, PolicyDocument, default_key_policy, parse_policy
 from strongroom.domain.references import new_key_id, requested_alias
 from strongroom.domain.tags import merged_tags
-from strongroom.errors import InvalidRequestError, KeyStateError, MalformedPolicyError, NotFoundError
+from strongroom.errors import (
+    InvalidRequestError,
+    KeyStateError,
+    LimitExceededError,
+    MalformedPolicyError,
+    NotFoundError,
+)
 from strongroom.service.audit import AuditTrail
 from strongroom.service.authorization import Authorizer
 from strongroom.service.key_hierarchy import KeyHierarchy, material_label
@@ -40,17 +48,19 @@ def new_material_id() -> str:
 
 class KeyService:
     def __init__(self, store: Store, ring: KeyRing, secrets: KeyHierarchy, authz: Authorizer, clock: Clock,
-                 audit: AuditTrail) -> None:
+                 audit: AuditTrail, limits: Limits) -> None:
         self._audit = audit
+        self._limits = limits
         self._store = store
         self._ring = ring
         self._secrets = secrets
         self._authz = authz
         self._clock = clock
 
-    def new_version(self, key_id: str, version: int, rotation_type: str | None) -> StoredVersion:
-        """Fresh material for one version of a key, wrapped before it goes anywhere."""
-        wrapped = self._secrets.wrap(new_key(), material_label(key_id, version))
+    def new_version(self, key_id: str, version: int, rotation_type: str | None,
+                    key_spec: str = rules.SYMMETRIC_DEFAULT) -> StoredVersion:
+        """Fresh material of ``key_spec`` for one version of a key, wrapped before it goes anywhere."""
+        wrapped = self._secrets.wrap(keygen.new_material(key_spec), material_label(key_id, version))
         return StoredVersion(version, new_material_id(), self._clock.now(), rotation_type, wrapped)
 
     def _check_lockout(self, ctx: RequestContext, key: Key, policy: PolicyDocument) -> None:
@@ -70,17 +80,25 @@ class KeyService:
             "kms:KeySpec": key_spec, "kms:KeyUsage": key_usage, "kms:KeyOrigin": origin,
             "kms:MultiRegion": multi_region})
         rules.check_creatable(key_spec, key_usage, origin)
+        keygen.check_supported(key_spec)
         if multi_region:
             raise rules.UnsupportedError("Multi-Region keys are not supported by this server yet.")
         key_id = new_key_id()
+        imported = origin == rules.Origin.EXTERNAL  # no material (version 0) until ImportKeyMaterial
         key = Key(key_id=key_id, account_id=ctx.caller.account_id, region=ctx.region,
                   created_at=self._clock.now(), description=description, key_spec=key_spec,
-                  key_usage=key_usage, origin=origin, policy=policy, tags=merged_tags({}, tags))
+                  key_usage=key_usage, origin=origin, policy=policy, tags=merged_tags({}, tags),
+                  state=KeyState.PENDING_IMPORT if imported else KeyState.ENABLED,
+                  current_version=0 if imported else 1)
         if policy is not None:
-            document = parse_policy(policy)
+            document = parse_policy(policy, max_bytes=self._limits.key_policy_bytes)
             if not bypass_policy_lockout_check:
                 self._check_lockout(ctx, key, document)
-        self._store.insert_key(key, self.new_version(key_id, 1, None))
+        with self._store.transaction():
+            if self._store.count_region_keys(key.account_id, key.region) >= self._limits.keys_per_region:
+                raise LimitExceededError(f"The account already has {self._limits.keys_per_region} keys in "
+                                         f"{key.region}.")
+            self._store.insert_key(key, None if imported else self.new_version(key_id, 1, None, key_spec))
         self._ring.remember(key)
         return key
 
@@ -100,8 +118,13 @@ class KeyService:
         return KeyUsageRecord(key, start if start is not None else self._clock.now(),
                               stored.event if stored is not None else None)
 
-    def current_material_id(self, key: Key) -> str:
-        return self._ring.version(key, key.current_version).material_id
+    def current_material(self, key: Key) -> KeyVersion | None:
+        """What is known about the key's current material (None before any material was imported)."""
+        return self._ring.material(key, key.current_version)
+
+    def current_material_id(self, key: Key) -> str | None:
+        current = self.current_material(key)
+        return current.material_id if current is not None else None
 
     def list_keys(self, ctx: RequestContext, limit: int | None, marker: str | None) -> Page[Key]:
         self._authz.check_account(ctx, "kms:ListKeys")
@@ -133,12 +156,14 @@ class KeyService:
     def enable_key(self, ctx: RequestContext, key_ref: str) -> Key:
         def enable(key: Key) -> Key:
             key.check_not_pending_deletion()
+            key.check_not_pending_import()
             return key if key.state is KeyState.ENABLED else key.evolve(state=KeyState.ENABLED)
         return self.change(ctx, key_ref, "kms:EnableKey", enable)
 
     def disable_key(self, ctx: RequestContext, key_ref: str) -> Key:
         def disable(key: Key) -> Key:
             key.check_not_pending_deletion()
+            key.check_not_pending_import()
             return key if key.state is KeyState.DISABLED else key.evolve(state=KeyState.DISABLED)
         return self.change(ctx, key_ref, "kms:DisableKey", disable)
 
@@ -205,7 +230,7 @@ class KeyService:
                        bypass_policy_lockout_check: bool = False) -> Key:
         if (policy_name or DEFAULT_POLICY_NAME) != DEFAULT_POLICY_NAME:
             raise InvalidRequestError(f"PolicyName must be {DEFAULT_POLICY_NAME}.")
-        document = parse_policy(policy)
+        document = parse_policy(policy, max_bytes=self._limits.key_policy_bytes)
 
         def put(key: Key) -> Key:
             key.check_not_pending_deletion()

@@ -2,13 +2,15 @@
 
 Every write transaction of a ``PostgresStore`` sends ``NOTIFY strongroom_changes, '<its token>'`` just before
 COMMIT; PostgreSQL delivers it to every listener the moment the commit is visible (milliseconds). The thread
-here bumps ``generation`` for each notification from another store, so ``changed_elsewhere`` is two attribute
-reads and no round trip. While the connection is down nothing can be known, so ``connected`` is False and
-the store reports "changed" on every call (caches are bypassed) until LISTEN is back; the reconnect itself
-bumps ``generation`` too, covering what was committed while nobody listened.
+here bumps ``generation`` for each notification from another store, so ``changed_elsewhere`` reads two
+attributes and the clock, and makes no round trip.
 
-A heartbeat (``SELECT 1`` after a quiet second) with ``tcp_user_timeout`` notices a silent network failure
-within a few seconds; a server that goes away closes the socket and is noticed at once.
+When nothing can be known, the store reports "changed" on every call, so caches are bypassed and every request
+reads the database: while the connection is down (``connected`` is False; a server that goes away closes the
+socket and is noticed at once), and once the connection has been silent for longer than ``STALE_AFTER``. A
+heartbeat (``SELECT 1`` twice a second) keeps a healthy connection fresh; a silent network failure makes it
+stale within a second. The reconnect itself bumps ``generation``, to cover what was committed while nobody
+listened. Hence the bound: a commit through any node is honoured by every other node within one second.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import logging
 import select
 import socket
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -25,11 +28,12 @@ import psycopg
 log = logging.getLogger("strongroom.storage")
 
 CHANNEL = "strongroom_changes"
+STALE_AFTER = 1.0  # seconds without a sign of life before a listening connection is not trusted
 
 
 class ChangeFeed:
     def __init__(self, dsn: str, settings: dict[str, Any], own_token: str, *,
-                 on_reconnect: Callable[[], None] | None = None, heartbeat: float = 1.0,
+                 on_reconnect: Callable[[], None] | None = None, heartbeat: float = 0.5,
                  retry_delay: float = 0.25) -> None:
         self._dsn = dsn
         self._settings = settings
@@ -39,10 +43,15 @@ class ChangeFeed:
         self._retry_delay = retry_delay
         self.generation = 0  # written only by the feed's thread
         self.connected = False
+        self.alive_at = 0.0  # time.monotonic() of the last sign of life of the connection
         self._stopping = threading.Event()
         self._ready = threading.Event()
         self._wake_r, self._wake_w = socket.socketpair()
         self._thread = threading.Thread(target=self._run, name="strongroom-change-feed", daemon=True)
+
+    def trusted(self) -> bool:
+        """Listening, and heard from within STALE_AFTER seconds: no notification can have been missed."""
+        return self.connected and time.monotonic() - self.alive_at <= STALE_AFTER
 
     def start(self, wait: float) -> bool:
         """Start listening; True once LISTEN is in place (within ``wait`` seconds)."""
@@ -82,6 +91,7 @@ class ChangeFeed:
             conn.add_notify_handler(self._notified)
             conn.execute(f"LISTEN {CHANNEL}")
             self.generation += 1
+            self.alive_at = time.monotonic()
             self.connected = True
             self._ready.set()
             if reconnected:
@@ -97,6 +107,7 @@ class ChangeFeed:
                 if self._wake_r in readable:
                     break
                 conn.execute("SELECT 1")  # delivers pending notifications; proves the connection alive
+                self.alive_at = time.monotonic()
 
     def _notified(self, notify: psycopg.Notify) -> None:
         if notify.payload != self._token:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,7 +38,17 @@ from strongroom.errors import AlreadyExistsError, DependencyUnavailableError, In
 from strongroom.storage.migrations import migrations_for
 from strongroom.storage.pg_changes import CHANNEL, ChangeFeed
 from strongroom.storage.records import StoredAccessKey, StoredUser, StoredVersion
-from strongroom.storage.sqlite import _KEY_COLUMNS, _audit_from, _grant_from, _grant_row, _key_from, _key_row
+from strongroom.storage.sqlite import (
+    _KEY_COLUMNS,
+    _VERSION_COLUMNS,
+    _audit_from,
+    _grant_from,
+    _grant_row,
+    _key_from,
+    _key_row,
+    _version_row,
+)
+from strongroom.storage.tables import Catalog, Table
 
 log = logging.getLogger("strongroom.storage")
 
@@ -71,7 +82,7 @@ def connection_settings(dsn: str, *, connect_timeout: float, statement_timeout: 
         "connect_timeout": max(2, int(connect_timeout)),
         "application_name": "strongroom",
         "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3,
-        "tcp_user_timeout": 10_000,
+        "tcp_user_timeout": 5_000,
     }
     settings = {k: v for k, v in defaults.items() if k not in given}
     options = f"-c statement_timeout={int(statement_timeout * 1000)} -c idle_in_transaction_session_timeout=30000"
@@ -91,12 +102,13 @@ class PostgresStore:
         self._pool_timeout = pool_timeout
         self._local = threading.local()  # the connection of this thread's open transaction
         self._seen = 0  # the change-feed generation that changed_elsewhere() last reported
+        self._logged_unavailable_at = -1e9
         with self._unavailable_as_error(f"cannot connect to PostgreSQL at {describe(dsn)}"):
             with psycopg.connect(dsn, autocommit=True, **self._settings) as conn:
                 migrate(conn)
         self._pool = ConnectionPool(dsn, kwargs={"autocommit": True, **self._settings}, min_size=1,
                                     max_size=max_connections, timeout=pool_timeout, reconnect_timeout=5.0,
-                                    name="strongroom", open=False)
+                                    name="strongroom", open=False, num_workers=1)
         try:
             with self._unavailable_as_error(f"cannot connect to PostgreSQL at {describe(dsn)}"):
                 self._pool.open(wait=True, timeout=connect_timeout + 2)
@@ -118,12 +130,15 @@ class PostgresStore:
         try:
             yield
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:  # PoolTimeout is operational too
-            log.warning("database unavailable: %s", exc)
+            now = time.monotonic()
+            if now - self._logged_unavailable_at > 10:  # once per 10 s: an outage must not flood the log
+                self._logged_unavailable_at = now
+                log.warning("database %s unavailable: %s", describe(self.dsn), exc)
             raise DependencyUnavailableError(message) from exc
 
     def _checkout(self) -> psycopg.Connection:
-        # While the change feed is down the database probably is too: do not make the caller wait long.
-        timeout = self._pool_timeout if self._feed_connected() else min(0.5, self._pool_timeout)
+        # While the change feed is down the database probably is too: do not make the caller wait for it.
+        timeout = self._pool_timeout if self._feed_connected() else min(0.1, self._pool_timeout)
         return self._pool.getconn(timeout=timeout)
 
     def _feed_connected(self) -> bool:
@@ -169,13 +184,15 @@ class PostgresStore:
             raise AlreadyExistsError(conflict)
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, *, cached: bool = True, durable: bool = True) -> Iterator[None]:
+        """``cached`` is implied here by which writes run (audit writes announce nothing); ``durable=False``
+        commits without waiting for the WAL flush (``synchronous_commit = off``)."""
         local = self._local
         if getattr(local, "conn", None) is not None:
             yield
             return
         with self._unavailable_as_error():
-            conn = self._begin()
+            conn = self._begin(durable)
         local.conn, local.wrote = conn, False
         try:
             yield
@@ -188,8 +205,11 @@ class PostgresStore:
         with self._unavailable_as_error():
             self._end(conn, ending)
 
-    def _begin(self) -> psycopg.Connection:
-        lock = f"BEGIN; SELECT pg_advisory_xact_lock({_LOCK_SPACE}, {_WRITE_LOCK})"
+    def _begin(self, durable: bool) -> psycopg.Connection:
+        """One round trip: BEGIN, the cluster-wide write lock (and, if asked, a commit that does not wait
+        for the WAL flush)."""
+        lock = f"BEGIN; {'' if durable else 'SET LOCAL synchronous_commit TO OFF; '}" \
+               f"SELECT pg_advisory_xact_lock({_LOCK_SPACE}, {_WRITE_LOCK})"
         for attempt in (1, 2):
             conn = self._checkout()
             try:
@@ -213,7 +233,7 @@ class PostgresStore:
 
     def changed_elsewhere(self) -> bool:
         feed = self._feed
-        if not feed.connected:
+        if not feed.trusted():
             return True
         generation = feed.generation
         if generation != self._seen:
@@ -224,6 +244,27 @@ class PostgresStore:
     def schema_version(self) -> int:
         row = self._one(f"SELECT COALESCE(MAX(version), 0) FROM {MIGRATIONS_TABLE}")
         return int(row[0]) if row else 0
+
+    def read_tables(self) -> dict[str, Table]:
+        """Every table, from one REPEATABLE READ snapshot, while the cluster goes on serving."""
+        with self._unavailable_as_error():
+            conn = self._checkout()
+            try:
+                conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                try:
+                    return Catalog("postgres", conn.execute, MIGRATIONS_TABLE).read_all()
+                finally:
+                    conn.execute("ROLLBACK")
+            finally:
+                self._pool.putconn(conn)
+
+    def write_tables(self, tables: dict[str, Table]) -> None:
+        with self.transaction():
+            self._local.wrote = True
+            conn = self._local.conn
+            with self._unavailable_as_error():
+                Catalog("postgres", conn.execute, MIGRATIONS_TABLE).insert_all(
+                    tables, lambda sql, rows: conn.cursor().executemany(sql, rows))
 
     # --- key-encryption key ------------------------------------------------------------------
 
@@ -380,11 +421,12 @@ class PostgresStore:
 
     # --- keys ---------------------------------------------------------------------------------
 
-    def insert_key(self, key: Key, first_version: StoredVersion) -> None:
+    def insert_key(self, key: Key, first_version: StoredVersion | None) -> None:
         with self.transaction():
             self._insert(f"INSERT INTO keys ({_KEY_COLUMNS}) VALUES ({', '.join(['%s'] * 18)})", _key_row(key),
                          f"Key {key.key_id} already exists")
-            self.add_version(key.key_id, first_version)
+            if first_version is not None:
+                self.add_version(key.key_id, first_version)
 
     def get_key(self, key_id: str) -> Key | None:
         row = self._one(f"SELECT {_KEY_COLUMNS} FROM keys WHERE key_id = %s", (key_id,))
@@ -404,18 +446,26 @@ class PostgresStore:
         return [_key_from(row) for row in rows]
 
     def add_version(self, key_id: str, version: StoredVersion) -> None:
-        self._insert("INSERT INTO key_versions (key_id, version, material_id, created_at, rotation_type, "
-                     "wrapped_material) VALUES (%s, %s, %s, %s, %s, %s)",
-                     (key_id, version.version, version.material_id, version.created_at, version.rotation_type,
-                      version.wrapped_material), f"Version {version.version} of key {key_id} already exists")
+        self._insert(f"INSERT INTO key_versions (key_id, {_VERSION_COLUMNS}) VALUES ({', '.join(['%s'] * 9)})",
+                     (key_id, *_version_row(version)), f"Version {version.version} of key {key_id} already exists")
 
     def get_versions(self, key_id: str) -> list[StoredVersion]:
-        rows = self._rows("SELECT version, material_id, created_at, rotation_type, wrapped_material "
-                          "FROM key_versions WHERE key_id = %s ORDER BY version", (key_id,))
-        return [StoredVersion(r[0], r[1], r[2], r[3], bytes(r[4])) for r in rows]
+        rows = self._rows(f"SELECT {_VERSION_COLUMNS} FROM key_versions WHERE key_id = %s ORDER BY version",
+                          (key_id,))
+        return [StoredVersion(r[0], r[1], r[2], r[3], bytes(r[4]), *r[5:]) for r in rows]
 
-    def count_keys_by_state(self) -> dict[str, int]:
-        return dict(self._rows("SELECT state, COUNT(*) FROM keys GROUP BY state"))
+    def update_version(self, key_id: str, version: StoredVersion) -> None:
+        assignments = ", ".join(f"{c.strip()} = %s" for c in _VERSION_COLUMNS.split(",")[1:])
+        row = _version_row(version)
+        self._write(f"UPDATE key_versions SET {assignments} WHERE key_id = %s AND version = %s",
+                    (*row[1:], key_id, version.version))
+
+    def delete_version(self, key_id: str, version: int) -> None:
+        self._write("DELETE FROM key_versions WHERE key_id = %s AND version = %s", (key_id, version))
+
+    def count_region_keys(self, account_id: str, region: str) -> int:
+        row = self._one("SELECT COUNT(*) FROM keys WHERE account_id = %s AND region = %s", (account_id, region))
+        return int(row[0]) if row else 0
 
     def count_rotations(self) -> dict[str, int]:
         return dict(self._rows("SELECT rotation_type, COUNT(*) FROM key_versions WHERE rotation_type IS NOT NULL "
@@ -423,7 +473,9 @@ class PostgresStore:
 
     def keys_due(self, now: float) -> Iterator[str]:
         rows = self._rows("SELECT key_id FROM keys WHERE deletion_date <= %s UNION "
-                          "SELECT key_id FROM keys WHERE next_rotation_at <= %s", (now, now))
+                          "SELECT key_id FROM keys WHERE next_rotation_at <= %s UNION "
+                          "SELECT key_id FROM key_versions WHERE valid_to <= %s AND length(wrapped_material) > 0",
+                          (now, now, now))
         return iter([row[0] for row in rows])
 
     # --- aliases ------------------------------------------------------------------------------

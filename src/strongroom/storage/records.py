@@ -11,7 +11,14 @@ class StoredVersion:
     material_id: str
     created_at: float
     rotation_type: str | None
-    wrapped_material: bytes
+    wrapped_material: bytes  # empty once imported material is deleted or has expired
+    valid_to: float | None = None  # imported material that expires: when
+    expiration_model: str | None = None  # imported material: KEY_MATERIAL_EXPIRES or KEY_MATERIAL_DOES_NOT_EXPIRE
+    description: str | None = None  # imported material: KeyMaterialDescription
+
+    @property
+    def has_material(self) -> bool:
+        return bool(self.wrapped_material)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """The embedded default store: one SQLite file in WAL mode, every commit durable (synchronous=FULL).
 
-Several worker processes may share the file. ``changed_elsewhere`` reads SQLite's ``data_version``,
+Several worker processes may share the file. ``changed_elsewhere`` reads a change counter that every write
+of cached state bumps (not the audit trail's writes),
 which moves only when another connection commits, so each process can cache keys and drop the cache the
 moment any other process writes.
 """
@@ -22,6 +23,7 @@ from strongroom.domain.keys import Key, KeyState
 from strongroom.errors import AlreadyExistsError, InternalError
 from strongroom.storage.migrations import migrations_for
 from strongroom.storage.records import StoredAccessKey, StoredUser, StoredVersion
+from strongroom.storage.tables import Catalog, Table
 
 _KEY_COLUMNS = (
     "key_id, account_id, region, created_at, description, key_spec, key_usage, origin, state, "
@@ -43,6 +45,15 @@ def _key_from(row: tuple) -> Key:
                deletion_date=row[9], pending_window_days=row[10], rotation_period_days=row[11],
                next_rotation_at=row[12], policy=row[13], current_version=row[14],
                on_demand_rotations=row[15], multi_region=bool(row[16]), tags=orjson.loads(row[17]))
+
+
+_VERSION_COLUMNS = ("version, material_id, created_at, rotation_type, wrapped_material, valid_to, expiration_model, "
+                    "description")
+
+
+def _version_row(version: StoredVersion) -> tuple:
+    return (version.version, version.material_id, version.created_at, version.rotation_type,
+            version.wrapped_material, version.valid_to, version.expiration_model, version.description)
 
 
 def _grant_row(grant: Grant) -> tuple:
@@ -96,7 +107,7 @@ class SqliteStore:
                            f"busy_timeout={busy_timeout_ms}"):
                 self._db.execute(f"PRAGMA {pragma}")
             self._migrate()
-            self._data_version = self._read_data_version()
+            self._generation = self._read_generation()
         except (sqlite3.DatabaseError, InternalError) as exc:
             self._db.close()
             raise InternalError(f"cannot open the database {path}: {_reason(exc)}") from exc
@@ -107,7 +118,23 @@ class SqliteStore:
     # --- transactions and change detection ---------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, *, cached: bool = True, durable: bool = True) -> Iterator[None]:
+        """A write transaction (``BEGIN IMMEDIATE``). ``cached=False``: it changes nothing any process caches
+        (no change is announced). ``durable=False``: committed without waiting for the disk (it survives a
+        crash of this process, not of the machine) — the audit trail's default, see docs/operations.md."""
+        if not durable and not self._depth:
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            try:
+                with self._transaction(cached):
+                    yield
+            finally:
+                self._db.execute("PRAGMA synchronous=FULL")
+            return
+        with self._transaction(cached):
+            yield
+
+    @contextmanager
+    def _transaction(self, cached: bool) -> Iterator[None]:
         with self._lock:
             if self._depth:
                 self._depth += 1
@@ -123,7 +150,14 @@ class SqliteStore:
             self._depth = 1
             try:
                 yield
+                generation = None
+                if cached:
+                    generation = self._db.execute(
+                        "INSERT INTO change_generation (id, n) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET n = n + 1 "
+                        "RETURNING n").fetchone()[0]
                 self._db.execute("COMMIT")
+                if generation is not None and generation == self._generation + 1:
+                    self._generation = generation  # only our own write since we last looked
             except BaseException as exc:
                 if self._db.in_transaction:  # SQLite ends some failed transactions itself (a full disk)
                     self._db.execute("ROLLBACK")
@@ -133,18 +167,23 @@ class SqliteStore:
             finally:
                 self._depth = 0
 
-    def _read_data_version(self) -> int:
-        return self._db.execute("PRAGMA data_version").fetchone()[0]
+    def _read_generation(self) -> int:
+        try:
+            row = self._db.execute("SELECT n FROM change_generation WHERE id = 1").fetchone()
+            return row[0] if row else 0
+        except sqlite3.OperationalError:  # before migration 5
+            return -1
 
     def changed_elsewhere(self) -> bool:
-        version = self._read_data_version()
-        if version != self._data_version:
-            self._data_version = version
+        """True when cached state changed since the last call (our own writes count too: harmless)."""
+        generation = self._read_generation()
+        if generation != self._generation:
+            self._generation = generation
             return True
         return False
 
     def _migrate(self) -> None:
-        with self.transaction():
+        with self.transaction(cached=False):
             current = self._db.execute("PRAGMA user_version").fetchone()[0]
             steps = migrations_for("sqlite")
             if current > len(steps):
@@ -157,6 +196,19 @@ class SqliteStore:
 
     def schema_version(self) -> int:
         return self._db.execute("PRAGMA user_version").fetchone()[0]
+
+    def read_tables(self) -> dict[str, Table]:
+        """Every table, from one read snapshot (WAL: other processes go on writing meanwhile)."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                return Catalog("sqlite", self._db.execute).read_all()
+            finally:
+                self._db.execute("COMMIT")
+
+    def write_tables(self, tables: dict[str, Table]) -> None:
+        with self.transaction():
+            Catalog("sqlite", self._db.execute).insert_all(tables, self._db.executemany)
 
     def _write(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
         with self.transaction():
@@ -261,7 +313,7 @@ class SqliteStore:
         return (row[0], row[1]) if row else None
 
     def append_audit(self, rows: list[StoredAuditEvent]) -> None:
-        with self.transaction():
+        with self.transaction(cached=False):
             self._db.executemany(
                 "INSERT INTO audit_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(r.seq, r.event.event_time, r.event.event_id, r.event.event_name, r.event.principal_arn,
@@ -327,11 +379,12 @@ class SqliteStore:
 
     # --- keys ---------------------------------------------------------------------------------
 
-    def insert_key(self, key: Key, first_version: StoredVersion) -> None:
+    def insert_key(self, key: Key, first_version: StoredVersion | None) -> None:
         with self.transaction():
             self._insert(f"INSERT INTO keys ({_KEY_COLUMNS}) VALUES ({', '.join('?' * 18)})", _key_row(key),
                          f"Key {key.key_id} already exists")
-            self.add_version(key.key_id, first_version)
+            if first_version is not None:
+                self.add_version(key.key_id, first_version)
 
     def get_key(self, key_id: str) -> Key | None:
         row = self._db.execute(f"SELECT {_KEY_COLUMNS} FROM keys WHERE key_id = ?", (key_id,)).fetchone()
@@ -352,18 +405,26 @@ class SqliteStore:
         return [_key_from(row) for row in rows]
 
     def add_version(self, key_id: str, version: StoredVersion) -> None:
-        self._insert("INSERT INTO key_versions VALUES (?, ?, ?, ?, ?, ?)",
-                     (key_id, version.version, version.material_id, version.created_at, version.rotation_type,
-                      version.wrapped_material), f"Version {version.version} of key {key_id} already exists")
+        self._insert(f"INSERT INTO key_versions (key_id, {_VERSION_COLUMNS}) VALUES ({', '.join('?' * 9)})",
+                     (key_id, *_version_row(version)), f"Version {version.version} of key {key_id} already exists")
 
     def get_versions(self, key_id: str) -> list[StoredVersion]:
-        rows = self._db.execute(
-            "SELECT version, material_id, created_at, rotation_type, wrapped_material FROM key_versions "
-            "WHERE key_id = ? ORDER BY version", (key_id,))
+        rows = self._db.execute(f"SELECT {_VERSION_COLUMNS} FROM key_versions WHERE key_id = ? ORDER BY version",
+                                (key_id,))
         return [StoredVersion(*row) for row in rows]
 
-    def count_keys_by_state(self) -> dict[str, int]:
-        return dict(self._db.execute("SELECT state, COUNT(*) FROM keys GROUP BY state").fetchall())
+    def update_version(self, key_id: str, version: StoredVersion) -> None:
+        assignments = ", ".join(f"{c.strip()} = ?" for c in _VERSION_COLUMNS.split(",")[1:])
+        row = _version_row(version)
+        self._write(f"UPDATE key_versions SET {assignments} WHERE key_id = ? AND version = ?",
+                    (*row[1:], key_id, version.version))
+
+    def delete_version(self, key_id: str, version: int) -> None:
+        self._write("DELETE FROM key_versions WHERE key_id = ? AND version = ?", (key_id, version))
+
+    def count_region_keys(self, account_id: str, region: str) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM keys WHERE account_id = ? AND region = ?",
+                                (account_id, region)).fetchone()[0]
 
     def count_rotations(self) -> dict[str, int]:
         return dict(self._db.execute("SELECT rotation_type, COUNT(*) FROM key_versions WHERE rotation_type IS NOT "
@@ -372,7 +433,9 @@ class SqliteStore:
     def keys_due(self, now: float) -> Iterator[str]:
         rows = self._db.execute(
             "SELECT key_id FROM keys WHERE deletion_date <= ? UNION "
-            "SELECT key_id FROM keys WHERE next_rotation_at <= ?", (now, now)).fetchall()
+            "SELECT key_id FROM keys WHERE next_rotation_at <= ? UNION "
+            "SELECT key_id FROM key_versions WHERE valid_to <= ? AND length(wrapped_material) > 0",
+            (now, now, now)).fetchall()
         return iter([row[0] for row in rows])
 
     # --- aliases ------------------------------------------------------------------------------

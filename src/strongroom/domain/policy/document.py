@@ -14,7 +14,7 @@ from typing import Any
 
 from strongroom.domain.policy.conditions import Facts, compile_condition, glob_regex
 from strongroom.domain.policy.defaults import MAX_POLICY_BYTES
-from strongroom.errors import MalformedPolicyError
+from strongroom.errors import LimitExceededError, MalformedPolicyError
 
 _VERSIONS = ("2012-10-17", "2008-10-17")
 _TOP_LEVEL = {"Version", "Id", "Statement"}
@@ -162,10 +162,10 @@ def _statement(raw: Any, *, key_policy: bool) -> Statement:
     )
 
 
-def parse_policy(text: str, *, key_policy: bool = True) -> PolicyDocument:
+def parse_policy(text: str, *, key_policy: bool = True, max_bytes: int = MAX_POLICY_BYTES) -> PolicyDocument:
     """Validate and compile a policy document (a key policy unless ``key_policy`` is False)."""
-    if len(text.encode("utf-8")) > MAX_POLICY_BYTES:
-        raise MalformedPolicyError(f"The policy exceeds the maximum size of {MAX_POLICY_BYTES} bytes.")
+    if len(text.encode("utf-8")) > max_bytes:
+        raise LimitExceededError(f"The policy exceeds the maximum size of {max_bytes} bytes.")
     try:
         document = json.loads(text)
     except ValueError as exc:

@@ -125,6 +125,7 @@ class AwsKmsApp:
                 raise AwsError("UnsupportedOperationException",
                                f"{operation} is not supported by this server yet.")
             raise AwsError("UnknownOperationException", f"Unknown operation {target}")
+        self.core.quotas.charge(ctx, operation)
         params = trace.params = self._params(operation, request)
         if "GrantTokens" in params:
             self.core.grants.check_tokens(params["GrantTokens"])

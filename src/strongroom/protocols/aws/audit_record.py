@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from strongroom.domain.audit import AuditEvent
@@ -26,8 +27,14 @@ _CREDENTIAL = re.compile(r"Credential=([A-Z0-9]+)/\d{8}/([^/]+)/")
 _KEY_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
+@lru_cache(maxsize=1024)
 def _camel(name: str) -> str:
     return name[:1].lower() + name[1:]
+
+
+@lru_cache(maxsize=4)
+def _event_time(second: int) -> str:
+    return datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _loggable(value: Any) -> Any:
@@ -81,7 +88,7 @@ def audit_event(*, request: HttpRequest, request_id: str, now: float, operation:
     record: dict[str, Any] = {
         "eventVersion": EVENT_VERSION,
         "userIdentity": _identity(ctx, request),
-        "eventTime": datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "eventTime": _event_time(int(now)),
         "eventSource": "strongroom-admin" if admin else EVENT_SOURCE,
         "eventName": operation,
         "awsRegion": region,

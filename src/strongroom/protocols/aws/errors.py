@@ -39,6 +39,7 @@ _CODES: dict[type[errors.StrongroomError], tuple[str, int]] = {
     errors.KeyUsageError: ("InvalidKeyUsageException", 400),
     errors.UnsupportedError: ("UnsupportedOperationException", 400),
     errors.LimitExceededError: ("LimitExceededException", 400),
+    errors.ThrottledError: ("ThrottlingException", 400),
     errors.MalformedPolicyError: ("MalformedPolicyDocumentException", 400),
     errors.AccessDeniedError: ("AccessDeniedException", 400),
     errors.ExpiredCredentialsError: ("ExpiredTokenException", 400),

@@ -5,12 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from strongroom.domain.aliases import Alias
-from strongroom.domain.keys import Key, KeyState
+from strongroom.domain.key_specs import Algorithms, algorithms
+from strongroom.domain.keys import Key, KeyState, KeyVersion
 
-SYMMETRIC_DEFAULT = "SYMMETRIC_DEFAULT"
+
+def algorithm_lists(found: Algorithms) -> dict[str, list[str]]:
+    """The algorithm members AWS reports for a key; a list that does not apply to the key is left out."""
+    lists = {"EncryptionAlgorithms": found.encryption, "SigningAlgorithms": found.signing,
+             "MacAlgorithms": found.mac, "KeyAgreementAlgorithms": found.key_agreement,
+             "EncapsulationAlgorithms": found.encapsulation}
+    return {name: list(values) for name, values in lists.items() if values}
 
 
-def key_metadata(key: Key, current_material_id: str | None = None) -> dict[str, Any]:
+def key_metadata(key: Key, current: KeyVersion | None = None) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "AWSAccountId": key.account_id,
         "KeyId": key.key_id,
@@ -24,14 +31,18 @@ def key_metadata(key: Key, current_material_id: str | None = None) -> dict[str, 
         "KeyManager": "CUSTOMER",
         "CustomerMasterKeySpec": key.key_spec,
         "KeySpec": key.key_spec,
-        "EncryptionAlgorithms": [SYMMETRIC_DEFAULT],
+        **algorithm_lists(algorithms(key.key_spec, key.key_usage)),
         "MultiRegion": key.multi_region,
     }
     if key.deletion_date is not None:
         meta["DeletionDate"] = key.deletion_date
         meta["PendingDeletionWindowInDays"] = key.pending_window_days
-    if current_material_id is not None:
-        meta["CurrentKeyMaterialId"] = current_material_id
+    if current is not None:
+        meta["CurrentKeyMaterialId"] = current.material_id
+        if current.expiration_model is not None:
+            meta["ExpirationModel"] = current.expiration_model
+        if current.valid_to is not None:
+            meta["ValidTo"] = current.valid_to
     return meta
 
 

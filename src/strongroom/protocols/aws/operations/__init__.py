@@ -10,7 +10,17 @@ from collections.abc import Callable
 from typing import Any
 
 from strongroom.domain.context import RequestContext
-from strongroom.protocols.aws.operations import aliases, crypto, grants, keys, rotation, tags
+from strongroom.protocols.aws.operations import (
+    aliases,
+    asymmetric,
+    crypto,
+    grants,
+    key_import,
+    keys,
+    mac,
+    rotation,
+    tags,
+)
 from strongroom.service.core import Core
 
 Handler = Callable[[Core, RequestContext, dict[str, Any]], dict[str, Any] | None]
@@ -18,6 +28,9 @@ Handler = Callable[[Core, RequestContext, dict[str, Any]], dict[str, Any] | None
 OPERATIONS: dict[str, Handler] = {
     **keys.HANDLERS,
     **crypto.HANDLERS,
+    **asymmetric.HANDLERS,
+    **mac.HANDLERS,
+    **key_import.HANDLERS,
     **aliases.HANDLERS,
     **grants.HANDLERS,
     **rotation.HANDLERS,

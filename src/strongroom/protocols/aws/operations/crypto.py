@@ -1,19 +1,22 @@
-"""Symmetric cryptographic operations."""
+"""Encrypt, Decrypt, ReEncrypt (symmetric and RSA keys), data keys, data key pairs and random bytes."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from strongroom.domain.context import RequestContext
-from strongroom.errors import InvalidRequestError
+from strongroom.errors import InvalidRequestError, UnsupportedError
 from strongroom.service.core import Core
 
-SYMMETRIC_DEFAULT = "SYMMETRIC_DEFAULT"
+RECIPIENT_UNSUPPORTED = ("Recipient (a Nitro Enclaves or NitroTPM attestation document) is not supported by this "
+                         "server.")
 
 
-def _check_algorithm(value: str | None) -> None:
-    if value not in (None, SYMMETRIC_DEFAULT):
-        raise InvalidRequestError(f"EncryptionAlgorithm {value} is not valid for a symmetric key.")
+def _with_material(out: dict[str, Any], name: str, material_id: str | None) -> dict[str, Any]:
+    """AWS reports a KeyMaterialId only for symmetric ciphertexts."""
+    if material_id is not None:
+        out[name] = material_id
+    return out
 
 
 def _ignores_ciphertext(p: dict[str, Any]) -> bool:
@@ -33,31 +36,31 @@ def _ciphertext(p: dict[str, Any]) -> bytes:
 
 
 def encrypt(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-    _check_algorithm(p.get("EncryptionAlgorithm"))
     sealed = core.crypto.encrypt(ctx, p["KeyId"], p["Plaintext"], p.get("EncryptionContext"),
-                                 dry_run=bool(p.get("DryRun")))
-    return {"CiphertextBlob": sealed.ciphertext, "KeyId": sealed.key.arn, "EncryptionAlgorithm": SYMMETRIC_DEFAULT}
+                                 algorithm=p.get("EncryptionAlgorithm"), dry_run=bool(p.get("DryRun")))
+    return {"CiphertextBlob": sealed.ciphertext, "KeyId": sealed.key.arn, "EncryptionAlgorithm": sealed.algorithm}
 
 
 def decrypt(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-    _check_algorithm(p.get("EncryptionAlgorithm"))
     opened = core.crypto.decrypt(ctx, _ciphertext(p), p.get("EncryptionContext"), p.get("KeyId"),
-                                 dry_run=bool(p.get("DryRun")), ignore_ciphertext=_ignores_ciphertext(p))
-    return {"KeyId": opened.key.arn, "Plaintext": opened.plaintext, "EncryptionAlgorithm": SYMMETRIC_DEFAULT,
-            "KeyMaterialId": opened.material_id}
+                                 algorithm=p.get("EncryptionAlgorithm"), dry_run=bool(p.get("DryRun")),
+                                 ignore_ciphertext=_ignores_ciphertext(p))
+    out = {"KeyId": opened.key.arn, "Plaintext": opened.plaintext, "EncryptionAlgorithm": opened.algorithm}
+    return _with_material(out, "KeyMaterialId", opened.material_id)
 
 
 def re_encrypt(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-    _check_algorithm(p.get("SourceEncryptionAlgorithm"))
-    _check_algorithm(p.get("DestinationEncryptionAlgorithm"))
     done = core.crypto.re_encrypt(
         ctx, _ciphertext(p), p["DestinationKeyId"], source_context=p.get("SourceEncryptionContext"),
         destination_context=p.get("DestinationEncryptionContext"), source_key_ref=p.get("SourceKeyId"),
-        dry_run=bool(p.get("DryRun")), ignore_ciphertext=_ignores_ciphertext(p))
-    return {"CiphertextBlob": done.destination.ciphertext, "SourceKeyId": done.source.key.arn,
-            "KeyId": done.destination.key.arn, "SourceEncryptionAlgorithm": SYMMETRIC_DEFAULT,
-            "DestinationEncryptionAlgorithm": SYMMETRIC_DEFAULT, "SourceKeyMaterialId": done.source.material_id,
-            "DestinationKeyMaterialId": done.destination.material_id}
+        source_algorithm=p.get("SourceEncryptionAlgorithm"),
+        destination_algorithm=p.get("DestinationEncryptionAlgorithm"), dry_run=bool(p.get("DryRun")),
+        ignore_ciphertext=_ignores_ciphertext(p))
+    out = {"CiphertextBlob": done.destination.ciphertext, "SourceKeyId": done.source.key.arn,
+           "KeyId": done.destination.key.arn, "SourceEncryptionAlgorithm": done.source.algorithm,
+           "DestinationEncryptionAlgorithm": done.destination.algorithm}
+    _with_material(out, "SourceKeyMaterialId", done.source.material_id)
+    return _with_material(out, "DestinationKeyMaterialId", done.destination.material_id)
 
 
 def _data_key(core: Core, ctx: RequestContext, p: dict[str, Any], with_plaintext: bool):  # type: ignore[no-untyped-def]
@@ -79,6 +82,26 @@ def generate_data_key_without_plaintext(core: Core, ctx: RequestContext, p: dict
             "KeyMaterialId": data_key.sealed.material_id}
 
 
+def _data_key_pair(core: Core, ctx: RequestContext, p: dict[str, Any], with_plaintext: bool) -> dict[str, Any]:
+    if p.get("Recipient"):
+        raise UnsupportedError(RECIPIENT_UNSUPPORTED)
+    pair = core.crypto.generate_data_key_pair(ctx, p["KeyId"], p["KeyPairSpec"], context=p.get("EncryptionContext"),
+                                              dry_run=bool(p.get("DryRun")), with_plaintext=with_plaintext)
+    out: dict[str, Any] = {"PrivateKeyCiphertextBlob": pair.sealed.ciphertext, "PublicKey": pair.public_key,
+                           "KeyId": pair.sealed.key.arn, "KeyPairSpec": pair.key_pair_spec}
+    if pair.private_key is not None:
+        out["PrivateKeyPlaintext"] = pair.private_key
+    return _with_material(out, "KeyMaterialId", pair.sealed.material_id)
+
+
+def generate_data_key_pair(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+    return _data_key_pair(core, ctx, p, True)
+
+
+def generate_data_key_pair_without_plaintext(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+    return _data_key_pair(core, ctx, p, False)
+
+
 def generate_random(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
     if p.get("CustomKeyStoreId"):
         raise InvalidRequestError("Custom key stores are not supported by this server.")
@@ -91,5 +114,7 @@ HANDLERS = {
     "ReEncrypt": re_encrypt,
     "GenerateDataKey": generate_data_key,
     "GenerateDataKeyWithoutPlaintext": generate_data_key_without_plaintext,
+    "GenerateDataKeyPair": generate_data_key_pair,
+    "GenerateDataKeyPairWithoutPlaintext": generate_data_key_pair_without_plaintext,
     "GenerateRandom": generate_random,
 }

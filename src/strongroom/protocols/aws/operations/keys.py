@@ -19,12 +19,12 @@ def create_key(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, 
         key_spec=p.get("KeySpec") or p.get("CustomerMasterKeySpec"), origin=p.get("Origin"),
         policy=p.get("Policy"), tags=_tags(p), multi_region=bool(p.get("MultiRegion")),
         bypass_policy_lockout_check=bool(p.get("BypassPolicyLockoutSafetyCheck")))
-    return {"KeyMetadata": shapes.key_metadata(key, core.keys.current_material_id(key))}
+    return {"KeyMetadata": shapes.key_metadata(key, core.keys.current_material(key))}
 
 
 def describe_key(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
     key = core.keys.describe_key(ctx, p["KeyId"])
-    return {"KeyMetadata": shapes.key_metadata(key, core.keys.current_material_id(key))}
+    return {"KeyMetadata": shapes.key_metadata(key, core.keys.current_material(key))}
 
 
 def list_keys(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:

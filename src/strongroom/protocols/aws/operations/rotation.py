@@ -36,11 +36,20 @@ def list_key_rotations(core: Core, ctx: RequestContext, p: dict[str, Any]) -> di
     entries = []
     for rotation in found.items:
         entry: dict[str, Any] = {"KeyId": rotation.key.arn, "KeyMaterialId": rotation.material_id,
-                                 "RotationDate": rotation.rotated_at,
-                                 "KeyMaterialState": "CURRENT" if rotation.version == rotation.key.current_version
-                                 else "NON_CURRENT"}
+                                 "KeyMaterialState": rotation.state}
+        if rotation.state != "PENDING_ROTATION":
+            entry["RotationDate"] = rotation.rotated_at
         if rotation.rotation_type is not None:
             entry["RotationType"] = rotation.rotation_type
+        material = rotation.material
+        if material is not None and material.imported:
+            entry["ImportState"] = "IMPORTED" if material.has_material else "PENDING_IMPORT"
+            if material.expiration_model is not None:
+                entry["ExpirationModel"] = material.expiration_model
+            if material.valid_to is not None:
+                entry["ValidTo"] = material.valid_to
+            if material.description is not None:
+                entry["KeyMaterialDescription"] = material.description
         entries.append(entry)
     return shapes.page("Rotations", entries, found.next_marker)
 
