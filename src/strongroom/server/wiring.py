@@ -78,6 +78,7 @@ def serve_worker(config: ServerConfig, sockets: list[tuple[socket.socket, bool]]
     if run_scheduler:
         on_start.append(_scheduler(core, config.scheduler_interval, config.audit_retention_days))
     core.audit.autoflush = False  # the server flushes once per batch, before the batch's answers leave
+    core.audit.durable = config.audit_fsync
 
     def commit_audit() -> None:
         try:
