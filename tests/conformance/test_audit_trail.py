@@ -120,3 +120,14 @@ def test_follow_prints_new_events(fresh) -> None:
     finally:
         follower.kill()
         follower.wait(10)
+
+
+def test_audit_fsync_mode_records_the_same(tmp_path) -> None:
+    process = ServerProcess(tmp_path / "data", extra_args=["--audit-fsync"])
+    info = process.start()
+    try:
+        kms = info.client()
+        kms.encrypt(KeyId=kms.create_key()["KeyMetadata"]["KeyId"], Plaintext=b"x")
+        assert [e["eventName"] for e in records(info)] == ["CreateKey", "Encrypt"]
+    finally:
+        process.stop()
