@@ -131,3 +131,35 @@ def test_audit_fsync_mode_records_the_same(tmp_path) -> None:
         assert [e["eventName"] for e in records(info)] == ["CreateKey", "Encrypt"]
     finally:
         process.stop()
+
+
+def test_one_event_per_request_for_every_operation_and_denials(fresh) -> None:
+    import botocore.session
+
+    operations = sorted(botocore.session.get_session().get_service_model("kms").operation_names)
+    request_ids = []
+    for operation in operations:
+        response = signed_call(fresh, operation, {})
+        request_ids.append(response.headers["x-amzn-RequestId"])
+    subprocess.run([sys.executable, "-m", "strongroom", "users", "create", "--account", fresh.account_id,
+                    "--user", "nobody", "--data-dir", str(fresh.data_dir)], check=True, env=clean_env(),
+                   capture_output=True)
+    created = subprocess.run([sys.executable, "-m", "strongroom", "credentials", "create", "--account",
+                              fresh.account_id, "--user", "nobody", "--data-dir", str(fresh.data_dir)],
+                             check=True, env=clean_env(), capture_output=True, text=True).stdout
+    fields = dict(line.split(" = ") for line in created.strip().splitlines())
+    nobody = fresh.client(aws_access_key_id=fields["aws_access_key_id"],
+                          aws_secret_access_key=fields["aws_secret_access_key"])
+    with pytest.raises(ClientError):
+        nobody.list_keys()
+
+    events = records(fresh)
+    assert [e["eventName"] for e in events[: len(operations)]] == operations
+    assert [e["requestID"] for e in events[: len(operations)]] == request_ids
+    outcome = {e["eventName"]: e.get("errorCode") for e in events[: len(operations)]}
+    assert outcome["ListKeys"] is None and outcome["Encrypt"] == "ValidationException"
+    assert outcome["CreateCustomKeyStore"] == "UnsupportedOperationException"
+    denied = events[-1]
+    assert (denied["eventName"], denied["errorCode"]) == ("ListKeys", "AccessDeniedException")
+    assert denied["userIdentity"]["arn"] == f"arn:aws:iam::{fresh.account_id}:user/nobody"
+    assert "not authorized" in denied["errorMessage"]

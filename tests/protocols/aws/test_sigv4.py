@@ -227,14 +227,14 @@ def test_lookup_is_called_on_every_request_and_signing_keys_are_cached() -> None
     v.verify(mongo_request())
     v.verify(mongo_request(target="TrentService.Decrypt"))
     assert calls == [AKID, AKID]
-    assert len(v._keys) == 1
+    assert len(v.signing_keys) == 1
 
 
 def test_signing_key_cache_is_bounded() -> None:
     v = verifier()
     for i in range(5000):
         v._signing_key(SECRET, "20261124", f"region-{i}", "kms")
-    assert 0 < len(v._keys) <= 4096
+    assert 0 < len(v.signing_keys) <= 4096
 
 
 # --- refused -----------------------------------------------------------------------------------------------

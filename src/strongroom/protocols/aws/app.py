@@ -54,6 +54,7 @@ class AwsKmsApp:
         self.core = core
         self.model = model or KmsModel()
         self.verifier = SigV4Verifier(core.credentials.lookup, now=core.clock.now)
+        core.caches.register(self.verifier.signing_keys)  # dropped with every other secret-derived cache
         missing = self.model.operation_names - OPERATIONS.keys()
         self._unsupported = frozenset(missing)
 

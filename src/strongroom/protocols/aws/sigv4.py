@@ -74,7 +74,7 @@ class SigV4Verifier:
             f"{max_skew_seconds // 60} min" if max_skew_seconds % 60 == 0 else f"{max_skew_seconds} sec"
         )
         self._now = now
-        self._keys: dict[tuple[str, str, str, str], bytes] = {}
+        self.signing_keys: dict[tuple[str, str, str, str], bytes] = {}  # derived from secrets: cleared on seal
 
     def verify(self, request: HttpRequest) -> VerifiedRequest:
         headers = request.headers
@@ -206,14 +206,14 @@ class SigV4Verifier:
 
     def _signing_key(self, secret: str, date: str, region: str, service: str) -> bytes:
         cache_key = (secret, date, region, service)
-        key = self._keys.get(cache_key)
+        key = self.signing_keys.get(cache_key)
         if key is None:
             key = hmac.digest(f"AWS4{secret}".encode(), date.encode(), "sha256")
             for part in (region, service, "aws4_request"):
                 key = hmac.digest(key, part.encode(), "sha256")
-            if len(self._keys) >= _KEY_CACHE_MAX:
-                self._keys.clear()
-            self._keys[cache_key] = key
+            if len(self.signing_keys) >= _KEY_CACHE_MAX:
+                self.signing_keys.clear()
+            self.signing_keys[cache_key] = key
         return key
 
 
