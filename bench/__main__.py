@@ -247,9 +247,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.report_from:
         results = json.loads(args.report_from.read_text())
-        out = args.out if args.out != BENCH_DIR or args.report_from.parent == BENCH_DIR else args.report_from.parent
+        moto_connection = results["summary"].get("moto_connection", "close")
+        results["summary"] = report.summarise(results["runs"], results["config"],
+                                              results["summary"]["noise"].get("calibration_ms", {}))
+        results["summary"]["moto_connection"] = moto_connection
+        out = args.out if args.quick or args.out != BENCH_DIR else args.report_from.parent
+        out.mkdir(parents=True, exist_ok=True)
         (out / "RESULTS.md").write_text(report.render_markdown(results))
-        print(f"bench: wrote {out / 'RESULTS.md'}")
+        print(f"bench: wrote {out / 'RESULTS.md'} (from the runs in {args.report_from})")
         return 0
     signal.signal(signal.SIGTERM, _raise_interrupt)
     try:

@@ -206,7 +206,8 @@ def noise_summary(runs: Sequence[Run], rows: Sequence[dict[str, Any]],
     }
 
 
-def scale_verdict(flatness: Sequence[dict[str, Any]], tolerance: float = 0.25) -> str:
+def scale_verdict(flatness: Sequence[dict[str, Any]], cells: Sequence[dict[str, Any]] = (),
+                  tolerance: float = 0.25) -> str:
     """One sentence per mode: the largest store's p50 against the smallest's, paired."""
     parts = []
     for mode in ("hot", "spread"):
@@ -218,8 +219,14 @@ def scale_verdict(flatness: Sequence[dict[str, Any]], tolerance: float = 0.25) -
         if p50 is None:
             continue
         flat = "flat" if p50 <= 1 + tolerance else "NOT flat"
+        cpu = ""
+        big = find(cells, keys=largest["keys"], mode=mode)
+        hot = find(cells, keys=largest["keys"], mode="hot")
+        if mode == "spread" and big and hot and big["cpu_s_per_1k"] and hot["cpu_s_per_1k"]:
+            cpu = (f"; there a cache miss costs {1000 * big['cpu_s_per_1k']:.0f} µs of server CPU per request "
+                   f"against {1000 * hot['cpu_s_per_1k']:.0f} µs for the cached key")
         parts.append(f"{mode}: p50 at {largest['keys']:,} keys is {p50:.2f}× the {largest['base_keys']:,}-key "
-                     f"store's (p99 {_n(p99, '.2f')}×) — {flat}")
+                     f"store's (p99 {_n(p99, '.2f')}×) — {flat}{cpu}")
     if not parts:
         return ""
     return ("Latency verdict (paired per repetition; \"flat\" = p50 within +" + f"{tolerance:.0%}" + " of the "
@@ -239,7 +246,7 @@ def summarise(runs: Sequence[Run], config: dict[str, Any], calibration: dict[str
     return {
         "cells": cells, "ratios": ratios, "createkey_ratios": createkey_ratios,
         "bar": bar_lines(cells, ratios, [row for row in cells if row["operation"] == "CreateKey"]),
-        "scale_cells": scale_cells, "scale_flatness": flatness, "scale_verdict": scale_verdict(flatness),
+        "scale_cells": scale_cells, "scale_flatness": flatness, "scale_verdict": scale_verdict(flatness, scale_cells),
         "noise": noise_summary(runs, cells + scale_cells, calibration),
     }
 
@@ -396,10 +403,14 @@ def render_markdown(results: dict[str, Any]) -> str:
             out += ["", s["scale_verdict"]]
 
     out += ["", "## Not yet implemented", "",
-            "Sign and Verify (asymmetric keys) and GenerateMac / VerifyMac (HMAC keys) do not exist in Strongroom "
-            "yet, so they are not benchmarked. What the server answers today:", ""]
-    out += _table(["operation", "Strongroom's answer"],
-                  [[op, answer] for op, answer in (results.get("not_yet_implemented") or {}).items()], "ll")
+            "Issue 3 lists Sign and Verify (asymmetric keys) and GenerateMac / VerifyMac (HMAC keys) as not yet "
+            "implemented, so this harness does not benchmark them. What the server under test answers to a "
+            "minimal request for each (UnsupportedOperationException means the operation is missing; any other "
+            "answer means it exists in this build):", ""]
+    probes = results.get("not_yet_implemented") or {}
+    out += _table(["operation", "Strongroom's answer", "status"],
+                  [[op, a["answer"], a["status"]] if isinstance(a, dict) else [op, str(a), "?"]
+                   for op, a in probes.items()], "lll")
 
     out += ["", "## Where Encrypt's time goes (py-spy)", ""]
     out += _profile_section(results.get("profile") or {}, "a fixed Encrypt request (one key, cached)")

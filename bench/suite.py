@@ -160,16 +160,22 @@ def createkey_phase(runner: Runner, plan: Plan, systems: dict[str, System], rese
                            rng=rng, label="createkey")
 
 
-def probe_not_yet_implemented(system: System) -> dict[str, str]:
-    """What Strongroom answers for operations the issue lists as not yet implemented."""
+def probe_not_yet_implemented(system: System) -> dict[str, dict[str, str]]:
+    """What Strongroom answers, to a minimal request, for the operations the issue lists as not yet implemented."""
     answers = {}
     for operation in NOT_YET_IMPLEMENTED:
         request = sign(operation, {"KeyId": system.key_id, "Message": "AAAA"}, system.port, system.signing_key)
         try:
             status, reply, _ = send(request, system.port)
-            answers[operation] = f"HTTP {status} {reply.get('__type') if reply else ''}".strip()
         except OSError as exc:
-            answers[operation] = f"error {exc!r}"
+            answers[operation] = {"answer": f"error {exc!r}", "status": "unknown"}
+            continue
+        code = (reply or {}).get("__type", "")
+        missing = code in ("UnsupportedOperationException", "UnknownOperationException")
+        answers[operation] = {
+            "answer": f"HTTP {status} {code}".strip(),
+            "status": "not implemented" if missing else "present in this build (not benchmarked by this harness yet)",
+        }
     return answers
 
 

@@ -4,6 +4,7 @@ with pyca/cryptography (the docs' ``openssl pkeyutl`` / ``openssl enc -id-aes256
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -22,3 +23,12 @@ def aws_wrap(public_der: bytes, algorithm: str, material: bytes) -> bytes:
         return public_key.encrypt(material, oaep)  # type: ignore[union-attr]
     aes_key = os.urandom(32)
     return public_key.encrypt(aes_key, oaep) + aes_key_wrap_with_padding(aes_key, material)  # type: ignore[union-attr]
+
+
+def import_into(kms: Any, key: str, material: bytes, algorithm: str = "RSAES_OAEP_SHA_256",
+                wrapping_key_spec: str = "RSA_2048", **kw: Any) -> dict[str, Any]:
+    """The whole BYOK round through a boto3 client: GetParametersForImport, wrap outside, ImportKeyMaterial."""
+    params = kms.get_parameters_for_import(KeyId=key, WrappingAlgorithm=algorithm, WrappingKeySpec=wrapping_key_spec)
+    kw.setdefault("ExpirationModel", "KEY_MATERIAL_DOES_NOT_EXPIRE")
+    return kms.import_key_material(KeyId=key, ImportToken=params["ImportToken"],
+                                   EncryptedKeyMaterial=aws_wrap(params["PublicKey"], algorithm, material), **kw)

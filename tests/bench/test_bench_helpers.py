@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench import processes, report
-from bench.profile import Frame, parse_raw, stage_of, summarise
+from bench.profile import CHANGE_CHECK, Frame, parse_raw, stage_of, summarise
 from bench.signing import (
     REQUEST_SEPARATOR,
     SigningKey,
@@ -120,8 +120,8 @@ def test_profile_summary_attributes_samples_to_stages() -> None:
     summary = summarise(stacks)
     assert summary["samples"] == 100 and summary["excluded_samples"] == 5
     stages = {s["stage"]: s for s in summary["stages"]}
-    assert stages["store change check (SQLite PRAGMA data_version)"]["percent"] == 40.0
-    assert stages["store change check (SQLite PRAGMA data_version)"]["in_syscalls_percent"] == 40.0
+    assert stages[CHANGE_CHECK]["percent"] == 40.0
+    assert stages[CHANGE_CHECK]["in_syscalls_percent"] == 40.0
     assert stages["SigV4 verification"]["percent"] == 20.0
     assert stages["HTTP server (httptools parse, framing, socket write)"]["percent"] == 30.0
     assert any(s.startswith("event loop") for s in stages)

@@ -57,6 +57,19 @@ IMPLEMENTED = {
     "GetKeyRotationStatus",
     "RotateKeyOnDemand",
     "ListKeyRotations",
+    "Sign",
+    "Verify",
+    "GetPublicKey",
+    "GenerateMac",
+    "VerifyMac",
+    "DeriveSharedSecret",
+    "Encapsulate",
+    "Decapsulate",
+    "GenerateDataKeyPair",
+    "GenerateDataKeyPairWithoutPlaintext",
+    "GetParametersForImport",
+    "ImportKeyMaterial",
+    "DeleteImportedKeyMaterial",
 }
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import struct
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -15,7 +17,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from kms_harness import ServerInfo, error_code
+from kms_harness import ServerInfo, clean_env, error_code
 
 from strongroom.cli.main import build_parser
 from strongroom.domain import keys as rules
@@ -85,6 +87,32 @@ def test_a_change_through_one_node_is_honoured_by_the_other_within_a_second(two_
 
     a.schedule_key_deletion(KeyId=other, PendingWindowInDays=7)
     honoured(refuses(b, "KMSInvalidStateException", other), "a scheduled deletion")
+
+
+def test_credentials_made_by_the_cli_on_postgresql_work_on_every_node(two_nodes, postgres_dsn: str,
+                                                                     tmp_path: Path) -> None:
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        env = clean_env(STRONGROOM_DATABASE=postgres_dsn)  # the variable, for once, instead of --database
+        return subprocess.run([sys.executable, "-m", "strongroom", "credentials", *args, "--data-dir",
+                               str(tmp_path / "cli"), "--root-key-file", str(tmp_path / "cluster-root.key")],
+                              capture_output=True, text=True, timeout=60, env=env)
+
+    created = cli("create", "--account", "444455556666")
+    assert created.returncode == 0, created.stderr
+    fields = dict(line.split(" = ") for line in created.stdout.strip().splitlines())
+    clients = [info.client(aws_access_key_id=fields["aws_access_key_id"],
+                           aws_secret_access_key=fields["aws_secret_access_key"]) for info in two_nodes]
+    for client in clients:
+        assert client.list_keys()["Keys"] == []
+    assert cli("delete", fields["aws_access_key_id"]).returncode == 0
+    for client in clients:
+        def refused(client: Any = client) -> bool:
+            try:
+                client.list_keys()
+            except ClientError as exc:
+                return error_code(exc) == "UnrecognizedClientException"
+            return False
+        honoured(refused, "a deleted access key")
 
 
 def test_racing_alias_creation_on_two_nodes_keeps_names_unique_and_the_limit(two_nodes) -> None:

@@ -88,8 +88,8 @@ def test_import_token_expires_after_24_hours_and_belongs_to_one_key(core, ctx, c
     clock.advance(24 * 3600)
     with pytest.raises(ExpiredImportTokenError):
         core.key_import.import_key_material(ctx, key.key_id, params.import_token, wrapped, **model)
-    fresh = core.key_import.get_parameters_for_import(ctx, key.key_id, "RSAES_OAEP_SHA_256", "RSA_2048")
-    with pytest.raises(InvalidCiphertextError):  # wrapped for the old wrapping key
+    fresh = core.key_import.get_parameters_for_import(ctx, key.key_id, "RSAES_OAEP_SHA_1", "RSA_2048")
+    with pytest.raises(InvalidCiphertextError):  # wrapped with another algorithm than this token's
         core.key_import.import_key_material(ctx, key.key_id, fresh.import_token, wrapped, **model)
 
 
@@ -208,3 +208,14 @@ def test_imported_hmac_and_asymmetric_material_is_for_life(core, ctx, spec, usag
         import_material(core, ctx, key.key_id, material, "RSA_AES_KEY_WRAP_SHA_256", description="x")
     with pytest.raises(IncorrectKeyMaterialError):
         import_material(core, ctx, key.key_id, b"short", "RSA_AES_KEY_WRAP_SHA_256")
+
+
+def test_cancelling_deletion_of_a_key_without_material_leaves_it_pending_import(core, ctx):
+    key = core.keys.create_key(ctx, origin="EXTERNAL")
+    core.keys.schedule_key_deletion(ctx, key.key_id, 7)
+    assert core.keys.cancel_key_deletion(ctx, key.key_id).state is KeyState.PENDING_IMPORT
+    import_material(core, ctx, key.key_id, os.urandom(32))
+    core.keys.schedule_key_deletion(ctx, key.key_id, 7)
+    core.key_import.delete_imported_key_material(ctx, key.key_id)
+    assert core.keys.describe_key(ctx, key.key_id).state is KeyState.PENDING_DELETION
+    assert core.keys.cancel_key_deletion(ctx, key.key_id).state is KeyState.PENDING_IMPORT

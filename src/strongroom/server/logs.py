@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -27,16 +29,35 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(line, default=str).decode()
 
 
+_json_access = False  # JSON access lines are written directly: the logging machinery triples their cost
+
+
 def configure(level: str, fmt: str) -> None:
+    global _json_access
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else
                          logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    _json_access = fmt == "json"
 
 
 def access(facts: dict[str, Any], status: int, seconds: float) -> None:
-    if ACCESS.isEnabledFor(logging.INFO):
-        ACCESS.info("%s %s %d", facts.get("frontend"), facts.get("operation"), status,
-                    extra={**facts, "status": status, "duration_ms": round(seconds * 1000, 3)})
+    """One line per request (at INFO): who, what, which key, how it ended, how long it took."""
+    if not ACCESS.isEnabledFor(logging.INFO):
+        return
+    if _json_access:
+        now = time.time()
+        line = {"time": _stamp(int(now)) + f".{int(now % 1 * 1000):03d}+00:00", "level": "INFO",
+                "logger": ACCESS.name, "message": f"{facts.get('frontend')} {facts.get('operation')} {status}",
+                **facts, "status": status, "duration_ms": round(seconds * 1000, 3)}
+        sys.stderr.write(orjson.dumps(line, default=str).decode() + "\n")
+        return
+    ACCESS.info("%s %s %d", facts.get("frontend"), facts.get("operation"), status,
+                extra={**facts, "status": status, "duration_ms": round(seconds * 1000, 3)})
+
+
+@lru_cache(maxsize=4)
+def _stamp(second: int) -> str:
+    return datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")

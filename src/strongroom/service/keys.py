@@ -28,6 +28,7 @@ from strongroom.service.audit import AuditTrail
 from strongroom.service.authorization import Authorizer
 from strongroom.service.key_hierarchy import KeyHierarchy, material_label
 from strongroom.service.keyring import KeyRing
+from strongroom.service.material_expiry import material_complete
 from strongroom.storage.base import Store
 from strongroom.storage.records import StoredVersion
 
@@ -184,7 +185,10 @@ class KeyService:
         def cancel(key: Key) -> Key:
             if key.state is not KeyState.PENDING_DELETION:
                 raise KeyStateError(f"{key.arn} is not pending deletion.")
-            return key.evolve(state=KeyState.DISABLED, deletion_date=None, pending_window_days=None)
+            versions = self._store.get_versions(key.key_id)
+            complete = key.origin != rules.Origin.EXTERNAL or material_complete(key, versions)
+            return key.evolve(state=KeyState.DISABLED if complete else KeyState.PENDING_IMPORT, deletion_date=None,
+                              pending_window_days=None)
         return self.change(ctx, key_ref, "kms:CancelKeyDeletion", cancel)
 
     def update_key_description(self, ctx: RequestContext, key_ref: str, description: str) -> Key:

@@ -18,10 +18,14 @@ def due(versions: list[StoredVersion] | tuple[StoredVersion, ...], now: float) -
     return [v for v in versions if v.has_material and v.valid_to is not None and v.valid_to <= now]
 
 
+def material_complete(key: Key, versions: list[StoredVersion]) -> bool:
+    """Whether the key holds every material up to its current one (a key with none yet holds nothing)."""
+    return key.current_version > 0 and all(v.has_material for v in versions if v.version <= key.current_version)
+
+
 def enabled_after_import(key: Key, versions: list[StoredVersion]) -> Key:
     """A PendingImport key becomes Enabled once every material up to the current one is imported again."""
-    complete = key.current_version > 0 and all(v.has_material for v in versions if v.version <= key.current_version)
-    if key.state is KeyState.PENDING_IMPORT and complete:
+    if key.state is KeyState.PENDING_IMPORT and material_complete(key, versions):
         return key.evolve(state=KeyState.ENABLED)
     return key
 

@@ -28,6 +28,7 @@ import psycopg
 log = logging.getLogger("strongroom.storage")
 
 CHANNEL = "strongroom_changes"
+LISTENER_NAME = "strongroom-change-feed"  # its application_name, to find it in pg_stat_activity
 STALE_AFTER = 1.0  # seconds without a sign of life before a listening connection is not trusted
 
 
@@ -87,7 +88,8 @@ class ChangeFeed:
 
     def _listen(self, *, reconnected: bool) -> None:
         """Listen until stopped, or until the connection fails (psycopg.Error)."""
-        with psycopg.connect(self._dsn, autocommit=True, **self._settings) as conn:
+        settings = {**self._settings, "application_name": LISTENER_NAME}
+        with psycopg.connect(self._dsn, autocommit=True, **settings) as conn:
             conn.add_notify_handler(self._notified)
             conn.execute(f"LISTEN {CHANNEL}")
             self.generation += 1

@@ -8,6 +8,14 @@ from strongroom.domain.aliases import Alias
 from strongroom.domain.key_specs import Algorithms, algorithms
 from strongroom.domain.keys import Key, KeyState, KeyVersion
 
+# CustomerMasterKeySpec is AWS's deprecated twin of KeySpec; its enum stops before Ed25519, ML-DSA and ML-KEM.
+_LEGACY_SPEC_PREFIXES = ("SYMMETRIC_DEFAULT", "RSA_", "ECC_NIST_P", "ECC_SECG_", "HMAC_", "SM2")
+
+
+def spec_members(key_spec: str) -> dict[str, str]:
+    legacy = key_spec.startswith(_LEGACY_SPEC_PREFIXES)
+    return {"CustomerMasterKeySpec": key_spec, "KeySpec": key_spec} if legacy else {"KeySpec": key_spec}
+
 
 def algorithm_lists(found: Algorithms) -> dict[str, list[str]]:
     """The algorithm members AWS reports for a key; a list that does not apply to the key is left out."""
@@ -29,8 +37,7 @@ def key_metadata(key: Key, current: KeyVersion | None = None) -> dict[str, Any]:
         "KeyState": key.state.value,
         "Origin": key.origin,
         "KeyManager": "CUSTOMER",
-        "CustomerMasterKeySpec": key.key_spec,
-        "KeySpec": key.key_spec,
+        **spec_members(key.key_spec),
         **algorithm_lists(algorithms(key.key_spec, key.key_usage)),
         "MultiRegion": key.multi_region,
     }

@@ -26,8 +26,8 @@ def verify(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]
 def get_public_key(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
     found = core.asymmetric.get_public_key(ctx, p["KeyId"])
     key = found.key
-    return {"KeyId": key.arn, "PublicKey": found.der, "CustomerMasterKeySpec": key.key_spec, "KeySpec": key.key_spec,
-            "KeyUsage": key.key_usage, **shapes.algorithm_lists(found.algorithms)}
+    return {"KeyId": key.arn, "PublicKey": found.der, **shapes.spec_members(key.key_spec), "KeyUsage": key.key_usage,
+            **shapes.algorithm_lists(found.algorithms)}
 
 
 def derive_shared_secret(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
