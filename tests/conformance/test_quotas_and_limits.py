@@ -14,6 +14,7 @@ from kms_harness import ServerProcess
 def limited(tmp_path):
     process = ServerProcess(tmp_path / "data", extra_args=[
         "--quota", "symmetric=4", "--quota", "CreateKey=1000", "--quota", "CreateAlias=1000",
+        "--quota", "RotateKeyOnDemand=1000",
         "--limit", "aliases_per_key=2", "--limit", "keys_per_region=3", "--limit", "key_policy_bytes=600",
         "--limit", "on_demand_rotations_per_key=1"])
     info = process.start()

@@ -148,3 +148,21 @@ def test_temporary_credentials(core, clock, alice):
     long_term = core.credentials.create(ACCOUNT, user_name="alice").key
     with pytest.raises(AuthenticationError):
         core.credentials.check_session(long_term, "a-token-it-never-had")
+
+
+def test_grants_follow_the_key_type(core, ctx, alice):
+    from strongroom.errors import InvalidRequestError
+
+    signing = core.keys.create_key(ctx, key_spec="ECC_NIST_P256", key_usage="SIGN_VERIFY")
+    with pytest.raises(AccessDeniedError):
+        core.asymmetric.sign(alice, signing.key_id, b"m", "ECDSA_SHA_256")
+    with pytest.raises(InvalidRequestError):  # Encrypt is no operation of a signing key
+        core.grants.create_grant(ctx, signing.key_id, alice.caller.principal_arn, ["Encrypt"])
+    with pytest.raises(InvalidRequestError):  # context constraints only for symmetric keys
+        core.grants.create_grant(ctx, signing.key_id, alice.caller.principal_arn, ["Sign"],
+                                 context_subset={"a": "b"})
+    core.grants.create_grant(ctx, signing.key_id, alice.caller.principal_arn, ["Sign"])
+    _, signature = core.asymmetric.sign(alice, signing.key_id, b"m", "ECDSA_SHA_256")
+    assert signature
+    with pytest.raises(AccessDeniedError):
+        core.asymmetric.verify(alice, signing.key_id, b"m", signature, "ECDSA_SHA_256")

@@ -10,11 +10,6 @@ from strongroom.errors import InvalidRequestError
 MAX_GRANTS_PER_KEY = 50_000
 MAX_CONSTRAINT_PAIRS = 8
 
-# Operations a grant may allow on a symmetric encryption key.
-SYMMETRIC_GRANT_OPERATIONS = frozenset({
-    "Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom",
-    "ReEncryptTo", "CreateGrant", "RetireGrant", "DescribeKey",
-})
 # Constraints apply to the operations that take an encryption context.
 CONTEXT_OPERATIONS = frozenset({
     "Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo",
@@ -65,11 +60,15 @@ class Grant:
                                          other.context_equals, other.context_subset)
 
 
-def check_grant_request(operations: list[str], context_equals: Mapping[str, str] | None,
-                        context_subset: Mapping[str, str] | None) -> None:
-    unknown = set(operations) - SYMMETRIC_GRANT_OPERATIONS
+def check_grant_request(operations: list[str], allowed: frozenset[str], context_equals: Mapping[str, str] | None,
+                        context_subset: Mapping[str, str] | None, *, symmetric: bool) -> None:
+    """``allowed``: the grant operations of the key's spec and usage (``key_specs.grant_operations``)."""
+    unknown = set(operations) - allowed
     if not operations or unknown:
-        raise InvalidRequestError(f"Grant operations {sorted(unknown)} are not valid for a symmetric key.")
+        raise InvalidRequestError(f"Grant operations {sorted(unknown)} are not valid for this key's spec and "
+                                  "usage.")
+    if not symmetric and (context_equals is not None or context_subset is not None):
+        raise InvalidRequestError("Encryption context grant constraints apply only to symmetric encryption keys.")
     if context_equals is not None and context_subset is not None:
         raise InvalidRequestError("Specify EncryptionContextEquals or EncryptionContextSubset, not both.")
     constraint = context_equals if context_equals is not None else context_subset

@@ -170,6 +170,7 @@ class HttpProtocol(asyncio.Protocol):
 
 
 Commit = Callable[[], None]
+CommitFailed = Callable[[Exception], HttpResponse]  # the answer that replaces each held one
 
 
 class ServerState:
@@ -180,10 +181,11 @@ class ServerState:
     many connections) and only then do they leave. If it fails, each of them becomes ``commit_failed``.
     """
 
-    def __init__(self, commit: Commit | None = None, commit_failed: HttpResponse | None = None) -> None:
+    def __init__(self, commit: Commit | None = None, commit_failed: CommitFailed | None = None) -> None:
         self.connections: set[HttpProtocol] = set()
         self._commit = commit
-        self._commit_failed = commit_failed or _error(500, "InternalFailure", "An internal error occurred.")
+        self._commit_failed = commit_failed or (lambda _exc: _error(500, "InternalFailure", "An internal error "
+                                                                                           "occurred."))
         self._held: list[tuple[HttpProtocol, bytes, bool]] = []
 
     def answer(self, connection: HttpProtocol, data: bytes, close: bool) -> None:
@@ -198,9 +200,10 @@ class ServerState:
         held, self._held = self._held, []
         try:
             self._commit()  # type: ignore[misc]
-        except Exception:
+        except Exception as exc:
             log.error("commit failed; %d answers replaced by errors", len(held))
-            held = [(c, render(self._commit_failed, close=close), close) for c, _, close in held]
+            failed = self._commit_failed(exc)
+            held = [(c, render(failed, close=close), close) for c, _, close in held]
         for connection, data, close in held:
             connection.deliver(data, close)
 
@@ -229,7 +232,7 @@ Background = Callable[[], Awaitable[None]]
 
 async def serve(handler: Handler, sockets: list[tuple[socket.socket, ssl.SSLContext | None]],
                 background: Sequence[Background] = (), commit: Commit | None = None,
-                commit_failed: HttpResponse | None = None) -> None:
+                commit_failed: CommitFailed | None = None) -> None:
     """Serve on already-bound sockets until cancelled or sent SIGTERM/SIGINT."""
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
@@ -256,7 +259,7 @@ async def serve(handler: Handler, sockets: list[tuple[socket.socket, ssl.SSLCont
 
 def run(handler: Handler, sockets: list[tuple[socket.socket, ssl.SSLContext | None]],
         background: Sequence[Background] = (), commit: Commit | None = None,
-        commit_failed: HttpResponse | None = None) -> None:
+        commit_failed: CommitFailed | None = None) -> None:
     """Run the event loop (uvloop if installed) serving ``handler`` until SIGINT/SIGTERM."""
     try:
         import uvloop

@@ -8,8 +8,12 @@ import socket
 import ssl
 from typing import Any
 
+import orjson
+
 from strongroom.domain.limits import Limits
+from strongroom.errors import StrongroomError
 from strongroom.protocols.aws.app import AwsKmsApp
+from strongroom.protocols.aws.errors import aws_error_for, internal_error
 from strongroom.protocols.aws.model import KmsModel
 from strongroom.protocols.http import HttpResponse
 from strongroom.server import http
@@ -25,8 +29,13 @@ from strongroom.storage.factory import open_store as open_configured_store
 from strongroom.trust.key_file import FileRootOfTrust
 
 log = logging.getLogger("strongroom.server")
-AUDIT_FAILED = HttpResponse(500, b'{"__type":"KMSInternalException","message":"An internal error occurred. '
-                                 b'Please retry."}')
+
+
+def audit_failed(exc: Exception) -> HttpResponse:
+    """The answer of every request of a batch whose audit events could not be written: retryable, and a 503
+    ``DependencyTimeoutException`` when the store is unreachable."""
+    error = aws_error_for(exc) if isinstance(exc, StrongroomError) else internal_error()
+    return HttpResponse(error.status, orjson.dumps({"__type": error.code, "message": error.message}))
 
 
 def open_core(config: ServerConfig) -> Core:
@@ -87,7 +96,7 @@ def serve_worker(config: ServerConfig, sockets: list[tuple[socket.socket, bool]]
             count_audit_failure()
             raise
     try:
-        http.run(router, served, background=on_start, commit=commit_audit, commit_failed=AUDIT_FAILED)
+        http.run(router, served, background=on_start, commit=commit_audit, commit_failed=audit_failed)
     finally:
         core.close()
 

@@ -15,6 +15,8 @@ from strongroom.crypto.aead import random_bytes
 from strongroom.domain.clock import Clock
 from strongroom.domain.context import RequestContext
 from strongroom.domain.grants import Grant, check_grant_request
+from strongroom.domain.key_specs import grant_operations
+from strongroom.domain.keys import SYMMETRIC_DEFAULT
 from strongroom.domain.limits import Limits
 from strongroom.domain.pagination import Page, decode_marker, page_of
 from strongroom.errors import DryRunSucceeded, InvalidGrantError, InvalidRequestError, LimitExceededError
@@ -67,8 +69,9 @@ class GrantService:
                      dry_run: bool = False) -> tuple[Grant, str]:
         _check_principal("GranteePrincipal", grantee)
         _check_principal("RetiringPrincipal", retiring)
-        check_grant_request(operations, context_equals, context_subset)
         key = self._ring.resolve(ctx, key_ref, allow_alias=False, cross_account=True)
+        check_grant_request(operations, grant_operations(key.key_spec, key.key_usage), context_equals,
+                            context_subset, symmetric=key.key_spec == SYMMETRIC_DEFAULT)
         constraint_type = ("EncryptionContextEquals" if context_equals is not None
                            else "EncryptionContextSubset" if context_subset is not None else None)
         self._authz.check_key(ctx, "kms:CreateGrant", key, extra={
