@@ -23,7 +23,7 @@ from typing import Any
 from bench import report
 from bench.measure import QuietGate, Runner
 from bench.processes import free_port, tree_memory
-from bench.profile import profile_encrypt
+from bench.profile import profile_encrypt, resummarise
 from bench.suite import (
     PhaseLog,
     Plan,
@@ -142,6 +142,27 @@ def machine_info(wrk: str) -> dict[str, Any]:
 # --- the run -------------------------------------------------------------------------------------
 
 
+def footprint(work: Path, logs: Path, runs: list[Any]) -> dict[str, Any]:
+    """What the main Strongroom server left on disk (its store: keys and audit trail; its log) per request."""
+    served = sum(r.requests for r in runs if r.cell.system == "strongroom" and r.ok)
+    db = sum(p.stat().st_size for p in (work / "strongroom-data").glob("*.db*"))
+    log_file = logs / "strongroom.log"
+    log = log_file.stat().st_size if log_file.exists() else 0
+    return {"measured_requests": served, "store_mib": round(db / 2**20, 1), "log_mib": round(log / 2**20, 1),
+            "store_bytes_per_request": round(db / served) if served else None,
+            "log_bytes_per_request": round(log / served) if served else None}
+
+
+def _keep_tail(path: Path, limit: int = 20 << 20, lines: int = 2000) -> None:
+    """Cut a large log to its last lines (the servers' access logs reach hundreds of MB in a run)."""
+    if path.stat().st_size <= limit:
+        return
+    with open(path, "rb") as f:
+        f.seek(-min(path.stat().st_size, 4 << 20), 2)
+        tail = f.read().splitlines()[-lines:]
+    path.write_bytes(b"[... cut by bench: only the last lines are kept ...]\n" + b"\n".join(tail) + b"\n")
+
+
 def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
@@ -196,6 +217,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         for system in reversed(list(systems.values())):
             system.process.stop()
+    extra["footprint"] = footprint(work, logs, [r for log in logs_by_phase.values() for r in log.runs])
     if plan.scale_keys:
         logs_by_phase["scale"] = scale_phase(runner, plan, work, logs, args.workers, reserve=0.0)
     for phase, log in logs_by_phase.items():
@@ -220,6 +242,7 @@ def run(args: argparse.Namespace) -> int:
         "config": config, "summary": summary, "not_yet_implemented": extra.get("not_yet_implemented"),
         "connection_headers": {"moto": extra.get("moto_connection"), "strongroom": extra.get("strongroom_connection")},
         "memory": {"idle": extra.get("idle_memory"), "final": extra.get("final_memory")},
+        "footprint": extra.get("footprint"),
         "profile": extra.get("profile"),
         "scale": ({"reps_done": scale_log.reps_done, **scale_log.extra} if scale_log else None),
         "phases": {phase: {"reps_done": log.reps_done, "reps_planned": log.reps_planned,
@@ -231,8 +254,12 @@ def run(args: argparse.Namespace) -> int:
     results = json.loads(json.dumps(results, default=str))  # exactly what results.json holds (str dict keys)
     md, js = report.write(results, args.out)
     if not args.keep_data:
-        for data in work.glob("scale-*"):
+        for data in [*work.glob("scale-*"), work / "strongroom-data"]:
             shutil.rmtree(data, ignore_errors=True)
+        for log_file in logs.glob("*.log"):
+            _keep_tail(log_file)
+        for requests_file in (work / "lua").glob("*.requests"):  # pre-signed requests: up to ~90 MB each
+            requests_file.unlink()
     failed = [r for r in runs if r.get("error")]
     print(f"bench: done in {results['elapsed_seconds'] / 60:.1f} min; wrote {md} and {js}", flush=True)
     for line in summary["bar"]:
@@ -251,10 +278,13 @@ def main(argv: list[str] | None = None) -> int:
         results["summary"] = report.summarise(results["runs"], results["config"],
                                               results["summary"]["noise"].get("calibration_ms", {}))
         results["summary"]["moto_connection"] = moto_connection
+        if results.get("profile"):
+            results["profile"] = resummarise(results["profile"])
+        if (results.get("scale") or {}).get("profile"):
+            results["scale"]["profile"] = resummarise(results["scale"]["profile"])
         out = args.out if args.quick or args.out != BENCH_DIR else args.report_from.parent
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "RESULTS.md").write_text(report.render_markdown(results))
-        print(f"bench: wrote {out / 'RESULTS.md'} (from the runs in {args.report_from})")
+        md, js = report.write(results, out)
+        print(f"bench: wrote {md} and {js} (from the runs in {args.report_from})")
         return 0
     signal.signal(signal.SIGTERM, _raise_interrupt)
     try:

@@ -352,6 +352,13 @@ def render_markdown(results: dict[str, Any]) -> str:
     main_rows = [row for row in s["cells"] if row["operation"] != "CreateKey"]
     out += _table(_CELL_HEADER, _cell_rows(main_rows))
 
+    fp = results.get("footprint")
+    if fp and fp.get("measured_requests"):
+        out += ["", f"Disk: over the main and CreateKey phases Strongroom served {fp['measured_requests']:,} measured "
+                f"requests (plus warm-ups, preflights and the profiled run); its store (keys and audit trail) grew "
+                f"to {fp['store_mib']:,.0f} MiB and its log to {fp['log_mib']:,.0f} MiB: about "
+                f"{_n(fp['store_bytes_per_request'])} B of store and {_n(fp['log_bytes_per_request'])} B of log "
+                "per request (upper bounds, since the unmeasured requests are not counted)."]
     out += ["", "## CreateKey (a durable write per request)", "",
             "A fixed replayed request: each one creates a new key, a durable write in Strongroom's SQLite store. "
             "Measured in its own phase after the other cells, interleaved between the two systems.", ""]
