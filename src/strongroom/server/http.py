@@ -169,16 +169,18 @@ class HttpProtocol(asyncio.Protocol):
             self._close()
 
 
-Commit = Callable[[], None]
+Done = Callable[[Exception | None], None]
+Commit = Callable[[Done], None]  # writes one batch durably, then calls ``done`` (now or later, on the loop)
 CommitFailed = Callable[[Exception], HttpResponse]  # the answer that replaces each held one
 
 
 class ServerState:
-    """Connections, and answers held back until the batch's commit (the audit trail) has succeeded.
+    """Connections, and answers held back until their batch's commit (the audit trail) has succeeded.
 
-    With a ``commit``, the answers to every request handled in one turn of the event loop are collected;
-    at the end of the turn ``commit`` runs once for all of them (one durable write for the batch, however
-    many connections) and only then do they leave. If it fails, each of them becomes ``commit_failed``.
+    With a ``commit``, answers are collected into a batch; at the end of the event loop's turn the batch's
+    commit runs (one durable write however many connections) and its answers leave only when it is done.
+    One commit is in flight at a time; answers made meanwhile form the next batch (group commit). A failed
+    commit turns each of its answers into ``commit_failed``.
     """
 
     def __init__(self, commit: Commit | None = None, commit_failed: CommitFailed | None = None) -> None:
@@ -187,25 +189,38 @@ class ServerState:
         self._commit_failed = commit_failed or (lambda _exc: _error(500, "InternalFailure", "An internal error "
                                                                                            "occurred."))
         self._held: list[tuple[HttpProtocol, bytes, bool]] = []
+        self._in_flight: list[tuple[HttpProtocol, bytes, bool]] | None = None
+        self._start_scheduled = False
 
     def answer(self, connection: HttpProtocol, data: bytes, close: bool) -> None:
         if self._commit is None:
             connection.deliver(data, close)
             return
-        if not self._held:
-            asyncio.get_running_loop().call_soon(self._release)
         self._held.append((connection, data, close))
+        if self._in_flight is None and not self._start_scheduled:
+            self._start_scheduled = True
+            asyncio.get_running_loop().call_soon(self._start)
 
-    def _release(self) -> None:
-        held, self._held = self._held, []
+    def _start(self) -> None:
+        self._start_scheduled = False
+        if self._in_flight is not None or not self._held:
+            return
+        self._in_flight, self._held = self._held, []
         try:
-            self._commit()  # type: ignore[misc]
+            self._commit(self._done)  # type: ignore[misc]
         except Exception as exc:
-            log.error("commit failed; %d answers replaced by errors", len(held))
-            failed = self._commit_failed(exc)
-            held = [(c, render(failed, close=close), close) for c, _, close in held]
-        for connection, data, close in held:
+            self._done(exc)
+
+    def _done(self, error: Exception | None) -> None:
+        batch, self._in_flight = self._in_flight or [], None
+        if error is not None:
+            log.error("commit failed; %d answers replaced by errors", len(batch))
+            failed = self._commit_failed(error)
+            batch = [(c, render(failed, close=close), close) for c, _, close in batch]
+        for connection, data, close in batch:
             connection.deliver(data, close)
+        if self._held:
+            self._start()
 
     async def reap_idle(self) -> None:
         while True:

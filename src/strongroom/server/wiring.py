@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import socket
 import ssl
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -43,8 +45,8 @@ def open_core(config: ServerConfig) -> Core:
     return Core(open_store(config), FileRootOfTrust(config.root_key_file), **core_options(config))
 
 
-def open_store(config: ServerConfig) -> Store:
-    return open_configured_store(config.database_url, config.data_dir)
+def open_store(config: ServerConfig, *, serving: bool = False) -> Store:
+    return open_configured_store(config.database_url, config.data_dir, serving=serving)
 
 
 def open_sealed_core(config: ServerConfig) -> Core:
@@ -76,7 +78,7 @@ def serve_worker(config: ServerConfig, sockets: list[tuple[socket.socket, bool]]
                  *, run_scheduler: bool, channel: socket.socket) -> None:
     """One worker process: its own store connection and caches, serving until told to stop. It starts in
     the seal state the supervisor sends over ``channel`` and follows every later change."""
-    core = open_sealed_core(config)
+    core = Core(open_store(config, serving=True), **core_options(config))  # sealed until the supervisor says
     receive_initial_state(channel, core)
     router = Router(AwsKmsApp(core, model), Metrics(core))
     tls: ssl.SSLContext | None = None
@@ -86,17 +88,25 @@ def serve_worker(config: ServerConfig, sockets: list[tuple[socket.socket, bool]]
     on_start = [follow_supervisor(channel, core)]
     if run_scheduler:
         on_start.append(_scheduler(core, config.scheduler_interval, config.audit_retention_days))
-    core.audit.autoflush = False  # the server flushes once per batch, before the batch's answers leave
+    core.audit.autoflush = False  # events wait for their batch; answers wait for the batch to be written
     core.audit.durable = config.audit_fsync
+    core.caches.check_per_turn()
+    gc.freeze()  # what start-up built lives as long as the worker: keep the collector from walking it
 
-    def commit_audit() -> None:
+    def end_of_turn(done: Callable[[Exception | None], None]) -> None:
+        """After each turn of the event loop: the turn's audit events to the store (written here, on the loop:
+        a writer thread measured slower, as it fights the loop for the GIL), then a fresh look at the store."""
+        core.caches.new_turn()
         try:
             core.audit.flush()
-        except Exception:
+        except Exception as exc:
             count_audit_failure()
-            raise
+            done(exc)
+            return
+        done(None)
+
     try:
-        http.run(router, served, background=on_start, commit=commit_audit, commit_failed=audit_failed)
+        http.run(router, served, background=on_start, commit=end_of_turn, commit_failed=audit_failed)
     finally:
         core.close()
 

@@ -1,9 +1,9 @@
 """The audit trail: every request recorded, durably and hash-chained, before its answer leaves.
 
-Front ends build the record (they know their wire format) and call ``record``; the server calls ``flush``
-once per batch of requests and sends the batch's answers only after it returns, so an answer never leaves
-without its event on disk (a failed flush turns the whole batch into errors). Outside a server, each
-``record`` flushes at once.
+Front ends build the record (they know their wire format) and call ``record``. Outside a server each
+``record`` is written at once. A server takes the pending events once per batch of requests, writes them
+(``write``, on its writer thread) and sends the batch's answers only after that, so an answer never leaves
+without its event stored (a failed write turns the whole batch into errors).
 """
 
 from __future__ import annotations
@@ -54,9 +54,17 @@ class AuditTrail:
 
     def flush(self) -> None:
         """Write every pending event in one transaction, continuing the chain. Raises if that fails."""
-        if not self._pending:
-            return
+        self.write(self.take_pending())
+
+    def take_pending(self) -> list[AuditEvent]:
         events, self._pending = self._pending, []
+        return events
+
+    def write(self, events: list[AuditEvent]) -> None:
+        """Append ``events`` to the chain in one transaction (a server calls this from its writer thread, on a
+        store connection of that thread's own)."""
+        if not events:
+            return
         try:
             with self._store.transaction(cached=False, durable=self.durable):
                 seq, prev = self._store.last_audit_link() or (0, GENESIS)

@@ -1,4 +1,10 @@
-"""Per-process caches of stored state, dropped whenever another process writes to the store."""
+"""Per-process caches of stored state, dropped whenever another process changes that state.
+
+Before reading anything cached the core calls ``sync``, which asks the store whether cached state changed
+elsewhere. A server can scope that question to one turn of its event loop (``check_per_turn``): every request
+handled in a turn then sees the store as it was when the turn began, and the next turn looks again — as if
+those requests had arrived a moment earlier. That saves a store read per cached lookup on the hot path.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,8 @@ class StoreCaches:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._caches: list[_Clearable] = []
+        self._per_turn = False
+        self._checked_this_turn = False
 
     def register(self, cache: _Clearable) -> None:
         self._caches.append(cache)
@@ -23,7 +31,16 @@ class StoreCaches:
         for cache in self._caches:
             cache.clear()
 
+    def check_per_turn(self) -> None:
+        """Ask the store at most once between calls to ``new_turn`` (the server's event-loop turns)."""
+        self._per_turn = True
+
+    def new_turn(self) -> None:
+        self._checked_this_turn = False
+
     def sync(self) -> None:
-        """Cheap (one PRAGMA); called before reading anything cached."""
+        if self._checked_this_turn:
+            return
+        self._checked_this_turn = self._per_turn
         if self._store.changed_elsewhere():
             self.clear_all()

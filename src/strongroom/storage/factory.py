@@ -15,12 +15,15 @@ def is_postgres(database: str | None) -> bool:
     return bool(database) and database.startswith(POSTGRES_SCHEMES)  # type: ignore[union-attr]
 
 
-def open_store(database: str | None, data_dir: Path) -> Store:
-    """``None`` (or empty) → ``DATA_DIR/strongroom.db``; ``postgresql://…`` → PostgreSQL (migrated on open)."""
+def open_store(database: str | None, data_dir: Path, *, serving: bool = False) -> Store:
+    """``None`` (or empty) → ``DATA_DIR/strongroom.db``; ``postgresql://…`` → PostgreSQL (migrated on open).
+
+    ``serving``: the store of a server worker, which keeps slow maintenance (SQLite's WAL checkpoints) off
+    its request path."""
     if not database:
         from strongroom.storage.sqlite import SqliteStore
 
-        return SqliteStore(data_dir / SQLITE_FILE)
+        return SqliteStore(data_dir / SQLITE_FILE, background_checkpoints=serving)
     if is_postgres(database):
         from strongroom.storage.postgres import PostgresStore
 

@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from strongroom.domain.policy.conditions import Facts, compile_condition, glob_regex
@@ -162,8 +163,10 @@ def _statement(raw: Any, *, key_policy: bool) -> Statement:
     )
 
 
+@lru_cache(maxsize=4096)
 def parse_policy(text: str, *, key_policy: bool = True, max_bytes: int = MAX_POLICY_BYTES) -> PolicyDocument:
-    """Validate and compile a policy document (a key policy unless ``key_policy`` is False)."""
+    """Validate and compile a policy document (a key policy unless ``key_policy`` is False). Compiled documents
+    are immutable, so one compilation serves every key with the same text (the default policy, above all)."""
     if len(text.encode("utf-8")) > max_bytes:
         raise LimitExceededError(f"The policy exceeds the maximum size of {max_bytes} bytes.")
     try:
