@@ -409,16 +409,6 @@ def render_markdown(results: dict[str, Any]) -> str:
         if s.get("scale_verdict"):
             out += ["", s["scale_verdict"]]
 
-    out += ["", "## Not yet implemented", "",
-            "Issue 3 lists Sign and Verify (asymmetric keys) and GenerateMac / VerifyMac (HMAC keys) as not yet "
-            "implemented, so this harness does not benchmark them. What the server under test answers to a "
-            "minimal request for each (UnsupportedOperationException means the operation is missing; any other "
-            "answer means it exists in this build):", ""]
-    probes = results.get("not_yet_implemented") or {}
-    out += _table(["operation", "Strongroom's answer", "status"],
-                  [[op, a["answer"], a["status"]] if isinstance(a, dict) else [op, str(a), "?"]
-                   for op, a in probes.items()], "lll")
-
     out += ["", "## Where Encrypt's time goes (py-spy)", ""]
     out += _profile_section(results.get("profile") or {}, "a fixed Encrypt request (one key, cached)")
     if results.get("profile_notes"):

@@ -55,7 +55,8 @@ def b64(data: bytes) -> str:
 
 
 def operation_params(operation: str, *, key_id: str | None = None, ciphertext: bytes | None = None,
-                     destination_key_id: str | None = None) -> dict[str, Any]:
+                     destination_key_id: str | None = None, sign_key_id: str | None = None,
+                     mac_key_id: str | None = None) -> dict[str, Any]:
     """The JSON body of each benchmarked operation, as boto3 would send it."""
     if operation == "Encrypt":
         return {"KeyId": key_id, "Plaintext": b64(PLAINTEXT_32)}
@@ -67,6 +68,11 @@ def operation_params(operation: str, *, key_id: str | None = None, ciphertext: b
     if operation == "ReEncrypt":
         assert ciphertext is not None
         return {"CiphertextBlob": b64(ciphertext), "DestinationKeyId": destination_key_id}
+    if operation == "Sign":
+        return {"KeyId": sign_key_id, "Message": b64(PLAINTEXT_32), "MessageType": "RAW",
+                "SigningAlgorithm": "ECDSA_SHA_256"}
+    if operation == "GenerateMac":
+        return {"KeyId": mac_key_id, "Message": b64(PLAINTEXT_32), "MacAlgorithm": "HMAC_SHA_256"}
     if operation == "CreateKey":
         return {"Description": "strongroom bench"}
     raise ValueError(f"no request body defined for {operation}")

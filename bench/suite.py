@@ -15,10 +15,9 @@ from bench import scale
 from bench.measure import Cell, CellRun, Runner, Warmup, calibrate
 from bench.processes import free_port, tree_memory
 from bench.profile import profile_load
-from bench.signing import SignedRequest, cycling_script, sign, write_request_file
+from bench.signing import SignedRequest, cycling_script, write_request_file
 from bench.systems import System, send, start_strongroom
 
-NOT_YET_IMPLEMENTED = ("Sign", "Verify", "GenerateMac", "VerifyMac")
 SPREAD_WARMUP_S = 2
 SPREAD_WARMUP_KEYS = 10_000  # covers the 100- and 10,000-key stores whole
 CELL_OVERHEAD_S = 0.4  # signing, preflight, quiet check, wrk start-up, /proc reads, per cell (measured ~0.35 s)
@@ -159,24 +158,6 @@ def createkey_phase(runner: Runner, plan: Plan, systems: dict[str, System], rese
     return run_interleaved(no_warm, plan, cells, plan.createkey_reps, plan.createkey_rep_seconds(), reserve,
                            rng=rng, label="createkey")
 
-
-def probe_not_yet_implemented(system: System) -> dict[str, dict[str, str]]:
-    """What Strongroom answers, to a minimal request, for the operations the issue lists as not yet implemented."""
-    answers = {}
-    for operation in NOT_YET_IMPLEMENTED:
-        request = sign(operation, {"KeyId": system.key_id, "Message": "AAAA"}, system.port, system.signing_key)
-        try:
-            status, reply, _ = send(request, system.port)
-        except OSError as exc:
-            answers[operation] = {"answer": f"error {exc!r}", "status": "unknown"}
-            continue
-        code = (reply or {}).get("__type", "")
-        missing = code in ("UnsupportedOperationException", "UnknownOperationException")
-        answers[operation] = {
-            "answer": f"HTTP {status} {code}".strip(),
-            "status": "not implemented" if missing else "present in this build (not benchmarked by this harness yet)",
-        }
-    return answers
 
 
 def connection_header(system: System) -> str:

@@ -28,7 +28,8 @@ assert len(DEV_KEY.secret_access_key) == 40 and len(MOTO_KEY.secret_access_key) 
 
 # What each operation's reply must hold for a request to count as correctly prepared (preflight check).
 EXPECTED_REPLY_MEMBER = {"Encrypt": "CiphertextBlob", "Decrypt": "Plaintext", "GenerateDataKey": "Plaintext",
-                         "ReEncrypt": "CiphertextBlob", "CreateKey": "KeyMetadata"}
+                         "ReEncrypt": "CiphertextBlob", "CreateKey": "KeyMetadata", "Sign": "Signature",
+                         "GenerateMac": "Mac"}
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -50,6 +51,8 @@ class System:
     key_id: str = ""
     destination_key_id: str = ""
     ciphertext: bytes = b""
+    sign_key_id: str = ""  # ECC_NIST_P256, SIGN_VERIFY
+    mac_key_id: str = ""  # HMAC_256
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -59,7 +62,8 @@ class System:
     def request(self, operation: str, *, key_id: str | None = None) -> SignedRequest:
         """A freshly signed request for ``operation`` (valid for 5 minutes on a server that checks)."""
         params = operation_params(operation, key_id=key_id or self.key_id, ciphertext=self.ciphertext,
-                                  destination_key_id=self.destination_key_id)
+                                  destination_key_id=self.destination_key_id, sign_key_id=self.sign_key_id,
+                                  mac_key_id=self.mac_key_id)
         return sign(operation, params, self.port, self.signing_key)
 
     def client(self) -> Any:
@@ -70,12 +74,15 @@ class System:
             config=botocore.config.Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30))
 
     def prepare_keys(self) -> None:
-        """Two keys (source and ReEncrypt destination) and one ciphertext made by this server, via boto3."""
+        """Two symmetric keys (source and ReEncrypt destination), one ciphertext, an ECC_NIST_P256 signing key
+        and an HMAC_256 key, made by this server, via boto3."""
         kms = self.client()
         self.key_id = kms.create_key(Description="bench source key")["KeyMetadata"]["KeyId"]
         self.destination_key_id = kms.create_key(Description="bench destination key")["KeyMetadata"]["KeyId"]
         self.ciphertext = kms.encrypt(KeyId=self.key_id, Plaintext=b"bench plaintext, 32 bytes long!!")[
             "CiphertextBlob"]
+        self.sign_key_id = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+        self.mac_key_id = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]["KeyId"]
 
     def tree_size(self) -> int:
         return len(process_tree(self.process.pid))

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import base64
 import logging
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from strongroom.domain.context import Caller, RequestContext
+from strongroom.domain.unique_ids import unique_id
 from strongroom.errors import StrongroomError
 from strongroom.protocols.aws.admin import ADMIN_OPERATIONS
 from strongroom.protocols.aws.admin import TARGET_PREFIX as ADMIN_PREFIX
@@ -59,7 +59,7 @@ class AwsKmsApp:
         self._unsupported = frozenset(missing)
 
     def handle(self, request: HttpRequest) -> HttpResponse:
-        request_id = str(uuid.uuid4())
+        request_id = unique_id()
         trace = _Trace()
         error: AwsError | None = None
         try:

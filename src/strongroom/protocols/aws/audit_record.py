@@ -9,13 +9,13 @@ The encryption context is recorded, as AWS does.
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
 from strongroom.domain.audit import AuditEvent
 from strongroom.domain.context import RequestContext
+from strongroom.domain.unique_ids import unique_id
 from strongroom.protocols.http import HttpRequest
 
 EVENT_VERSION = "1.08"
@@ -97,7 +97,7 @@ def audit_event(*, request: HttpRequest, request_id: str, now: float, operation:
         "requestParameters": _loggable(params) if params is not None else None,
         "responseElements": None if read_only or response is None else _loggable(response),
         "requestID": request_id,
-        "eventID": str(uuid.uuid4()),
+        "eventID": unique_id(),
         "readOnly": read_only,
         "resources": [{"accountId": key_arn.split(":")[4], "type": "AWS::KMS::Key", "ARN": key_arn}]
         if key_arn else [],
