@@ -23,14 +23,15 @@ from bench.signing import static_script
 from bench.systems import System
 from bench.wrk import parse_result
 
-CHANGE_CHECK = "store change check (StoreCaches.sync: one SQLite read per lookup)"
+AUDIT_COMMIT = "audit trail commit (batch: chain hashes, SQLite write lock, WAL write)"
+CHANGE_CHECK = "store change check (StoreCaches.sync: one SQLite read per event-loop turn)"
 # (substring of the frame's file, substring of its function or "", stage) — checked from the leaf upward;
 # the first frame that matches a rule wins.
 STAGE_RULES: tuple[tuple[str, str, str], ...] = (
     ("uuid.py", "", "request id (uuid.uuid4)"),
     ("protocols/aws/sigv4.py", "", "SigV4 verification"),
     ("protocols/aws/model.py", "", "request validation (compiled botocore model)"),
-    ("storage/sqlite.py", "data_version", CHANGE_CHECK),
+    ("storage/sqlite.py", "_read_generation", CHANGE_CHECK),
     ("storage/sqlite.py", "changed_elsewhere", CHANGE_CHECK),
     ("service/caches.py", "", CHANGE_CHECK),
     ("storage/sqlite.py", "", "other SQLite reads and writes (key and version lookups on cache misses, ...)"),
@@ -51,8 +52,9 @@ STAGE_RULES: tuple[tuple[str, str, str], ...] = (
 # request wherever it is called from, and that would otherwise hide under a generic frame (the audit
 # commit runs SQLite in storage/sqlite.py, the access log runs inside the router).
 OVERRIDE_RULES: tuple[tuple[str, str, str], ...] = (
-    ("", "commit_audit", "audit trail commit (SQLite write lock + fdatasync)"),
-    ("audit", "flush", "audit trail commit (SQLite write lock + fdatasync)"),
+    ("service/audit.py", "write", AUDIT_COMMIT),
+    ("service/audit.py", "flush", AUDIT_COMMIT),
+    ("", "end_of_turn", AUDIT_COMMIT),
     ("audit", "", "audit record (per request)"),
     ("server/logs.py", "", "access log (JSON formatting + write)"),
     ("server/metrics.py", "", "metrics"),

@@ -1,9 +1,9 @@
-"""The embedded default store: one SQLite file in WAL mode, every commit durable (synchronous=FULL).
+"""The embedded default store: one SQLite file in WAL mode, every commit durable (synchronous=FULL) unless a
+transaction asks otherwise (the audit trail's batches, see ``transaction``).
 
-Several worker processes may share the file. ``changed_elsewhere`` reads a change counter that every write
-of cached state bumps (not the audit trail's writes),
-which moves only when another connection commits, so each process can cache keys and drop the cache the
-moment any other process writes.
+Several worker processes may share the file. ``changed_elsewhere`` reads a change counter that every write of
+cached state bumps (the audit trail's writes do not), so each process can cache keys and drop its caches as
+soon as another process changes them.
 """
 
 from __future__ import annotations
