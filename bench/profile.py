@@ -54,7 +54,6 @@ STAGE_RULES: tuple[tuple[str, str, str], ...] = (
 OVERRIDE_RULES: tuple[tuple[str, str, str], ...] = (
     ("service/audit.py", "write", AUDIT_COMMIT),
     ("service/audit.py", "flush", AUDIT_COMMIT),
-    ("", "end_of_turn", AUDIT_COMMIT),
     ("audit", "", "audit record (per request)"),
     ("server/logs.py", "", "access log (JSON formatting + write)"),
     ("server/metrics.py", "", "metrics"),
