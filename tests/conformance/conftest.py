@@ -14,7 +14,6 @@ Every server is stopped by its PID: SIGTERM, up to 10 s, then SIGKILL.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,23 +25,7 @@ import pytest
 if str(Path(__file__).parent) not in sys.path:
     sys.path.insert(0, str(Path(__file__).parent))
 
-from kms_harness import ServerInfo, ServerProcess  # noqa: E402
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _no_ambient_aws_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """No AWS_* variable or ~/.aws file of the developer's may influence an in-process client."""
-    empty = tmp_path_factory.mktemp("aws-empty")
-    (empty / "config").write_text("")
-    (empty / "credentials").write_text("")
-    mp = pytest.MonkeyPatch()
-    for name in [k for k in os.environ if k.startswith("AWS_")]:
-        mp.delenv(name)
-    mp.setenv("AWS_CONFIG_FILE", str(empty / "config"))
-    mp.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty / "credentials"))
-    mp.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    yield
-    mp.undo()
+from kms_harness import ServerInfo, ServerProcess, no_ambient_aws_config  # noqa: E402, F401
 
 
 @pytest.fixture(scope="session")

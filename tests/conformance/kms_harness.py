@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,22 @@ assert len(TEST_SECRET_ACCESS_KEY) == 40
 STARTUP_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
 
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_ambient_aws_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No AWS_* variable or ~/.aws file of the developer's may influence an in-process client."""
+    empty = tmp_path_factory.mktemp("aws-empty")
+    (empty / "config").write_text("")
+    (empty / "credentials").write_text("")
+    mp = pytest.MonkeyPatch()
+    for name in [k for k in os.environ if k.startswith("AWS_")]:
+        mp.delenv(name)
+    mp.setenv("AWS_CONFIG_FILE", str(empty / "config"))
+    mp.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty / "credentials"))
+    mp.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    yield
+    mp.undo()
 
 def clean_env(**extra: str) -> dict[str, str]:
     """The current environment minus every AWS_* variable (none may leak into a test), plus ``extra``."""

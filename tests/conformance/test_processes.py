@@ -24,10 +24,15 @@ def test_refuses_to_start_outside_dev_without_root_key_and_tls(tmp_path: Path) -
     assert "root key" in done.stderr and "TLS material" in done.stderr
 
 
-def test_refuses_a_root_key_others_can_read(tmp_path: Path) -> None:
+def root_key_file(tmp_path: Path, mode: int) -> Path:
     root_key = tmp_path / "root.key"
     root_key.write_text("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n")
-    os.chmod(root_key, 0o644)
+    os.chmod(root_key, mode)
+    return root_key
+
+
+def test_refuses_a_root_key_others_can_read(tmp_path: Path) -> None:
+    root_key = root_key_file(tmp_path, 0o644)
     done = strongroom(
         "server",
         "--data-dir",
@@ -110,9 +115,7 @@ def test_keys_aliases_and_ciphertexts_survive_a_restart(tmp_path: Path) -> None:
 
 
 def test_refuses_tls_material_it_cannot_load(tmp_path: Path) -> None:
-    root_key = tmp_path / "root.key"
-    root_key.write_text("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n")
-    os.chmod(root_key, 0o600)
+    root_key = root_key_file(tmp_path, 0o600)
     done = strongroom(
         "server",
         "--data-dir",

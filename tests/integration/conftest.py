@@ -22,25 +22,9 @@ _CONFORMANCE = str(Path(__file__).resolve().parents[1] / "conformance")
 if _CONFORMANCE not in sys.path:
     sys.path.insert(0, _CONFORMANCE)
 
-from kms_harness import ServerProcess  # noqa: E402
+from kms_harness import ServerProcess, no_ambient_aws_config  # noqa: E402, F401
 
 from tests.storage.pg_cluster import PgCluster, find_bin_dir, start_private_cluster  # noqa: E402
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _no_ambient_aws_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """No AWS_* variable or ~/.aws file of the developer's may influence an in-process client."""
-    empty = tmp_path_factory.mktemp("aws-empty")
-    (empty / "config").write_text("")
-    (empty / "credentials").write_text("")
-    mp = pytest.MonkeyPatch()
-    for name in [k for k in os.environ if k.startswith("AWS_")]:
-        mp.delenv(name)
-    mp.setenv("AWS_CONFIG_FILE", str(empty / "config"))
-    mp.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty / "credentials"))
-    mp.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    yield
-    mp.undo()
 
 
 @pytest.fixture
