@@ -30,6 +30,7 @@ class JsonFormatter(logging.Formatter):
 
 
 _json_access = False  # JSON access lines are written directly: the logging machinery triples their cost
+_pending_access: list[str] = []  # JSON access lines of this event-loop turn, written by ``flush_access``
 
 
 def configure(level: str, fmt: str) -> None:
@@ -44,7 +45,8 @@ def configure(level: str, fmt: str) -> None:
 
 
 def access(facts: dict[str, Any], status: int, seconds: float) -> None:
-    """One line per request (at INFO): who, what, which key, how it ended, how long it took."""
+    """One line per request (at INFO): who, what, which key, how it ended, how long it took. JSON lines wait
+    for ``flush_access`` (once per event-loop turn, before the turn's answers leave): one write per turn."""
     if not ACCESS.isEnabledFor(logging.INFO):
         return
     if _json_access:
@@ -52,10 +54,17 @@ def access(facts: dict[str, Any], status: int, seconds: float) -> None:
         line = {"time": _stamp(int(now)) + f".{int(now % 1 * 1000):03d}+00:00", "level": "INFO",
                 "logger": ACCESS.name, "message": f"{facts.get('frontend')} {facts.get('operation')} {status}",
                 **facts, "status": status, "duration_ms": round(seconds * 1000, 3)}
-        sys.stderr.write(orjson.dumps(line, default=str).decode() + "\n")
+        _pending_access.append(orjson.dumps(line, default=str).decode())
         return
     ACCESS.info("%s %s %d", facts.get("frontend"), facts.get("operation"), status,
                 extra={**facts, "status": status, "duration_ms": round(seconds * 1000, 3)})
+
+
+def flush_access() -> None:
+    if _pending_access:
+        lines = "\n".join(_pending_access) + "\n"
+        _pending_access.clear()
+        sys.stderr.write(lines)
 
 
 @lru_cache(maxsize=4)

@@ -53,6 +53,12 @@ class Router:
         logs.access(facts, response.status, elapsed)
         return response
 
+    def end_of_turn(self) -> None:
+        """Metrics and access-log lines are tallied per request and handed on once per event-loop turn."""
+        if self._metrics is not None:
+            self._metrics.flush()
+        logs.flush_access()
+
     def _operational(self, path: str) -> HttpResponse:
         if path == "/metrics":
             if self._metrics is None:

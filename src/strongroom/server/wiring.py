@@ -103,6 +103,8 @@ def serve_worker(config: ServerConfig, sockets: list[tuple[socket.socket, bool]]
             count_audit_failure()
             done(exc)
             return
+        finally:
+            router.end_of_turn()
         done(None)
 
     try:
