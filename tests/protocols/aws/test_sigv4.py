@@ -233,7 +233,7 @@ def test_lookup_is_called_on_every_request_and_signing_keys_are_cached() -> None
 def test_signing_key_cache_is_bounded() -> None:
     v = verifier()
     for i in range(5000):
-        v._signing_key(SECRET, "20261124", f"region-{i}", "kms")
+        v._signer(SECRET, "20261124", f"region-{i}", "kms")
     assert 0 < len(v.signing_keys) <= 4096
 
 

@@ -74,7 +74,7 @@ class SigV4Verifier:
             f"{max_skew_seconds // 60} min" if max_skew_seconds % 60 == 0 else f"{max_skew_seconds} sec"
         )
         self._now = now
-        self.signing_keys: dict[tuple[str, str, str, str], bytes] = {}  # derived from secrets: cleared on seal
+        self.signing_keys: dict[tuple[str, str, str, str], hmac.HMAC] = {}  # derived from secrets: cleared on seal
 
     def verify(self, request: HttpRequest) -> VerifiedRequest:
         headers = request.headers
@@ -88,31 +88,19 @@ class SigV4Verifier:
         signature = params.get("Signature")
         amz_date = headers.get("x-amz-date")
         raw_date = amz_date if amz_date is not None else headers.get("date")
-        missing = "".join(
-            f"Authorization header requires '{name}' parameter. "
-            for name, value in (
-                ("Credential", credential),
-                ("Signature", signature),
-                ("SignedHeaders", signed),
-            )
-            if not value
-        )
-        if raw_date is None:
-            missing += "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
-        if missing or not credential or not signed or not signature or raw_date is None:
-            raise SigV4Error(INCOMPLETE, f"{missing}Authorization={auth}")
+        if not credential or not signed or not signature or raw_date is None:
+            raise SigV4Error(INCOMPLETE, _missing_parts(auth, credential, signed, signature, raw_date))
 
         stamp = self._check_time(raw_date, rfc1123_allowed=amz_date is None)
         signed = signed.lower()
         names = signed.split(";")
-        for name, present in (
-            ("Host", True),
-            ("X-Amz-Date", amz_date is not None),
-            ("X-Amz-Security-Token", "x-amz-security-token" in headers),
-        ):
-            # AWS's wording for Host; the same rule and wording are applied to the other two.
-            if present and name.lower() not in names:
-                raise SigV4Error(INVALID, f"'{name}' must be a 'SignedHeader' in the AWS Authorization.")
+        # AWS's wording for Host; the same rule and wording are applied to the other two.
+        if "host" not in names:
+            raise SigV4Error(INVALID, "'Host' must be a 'SignedHeader' in the AWS Authorization.")
+        if amz_date is not None and "x-amz-date" not in names:
+            raise SigV4Error(INVALID, "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.")
+        if "x-amz-security-token" in headers and "x-amz-security-token" not in names:
+            raise SigV4Error(INVALID, "'X-Amz-Security-Token' must be a 'SignedHeader' in the AWS Authorization.")
         if algorithm != ALGORITHM:
             raise SigV4Error(
                 INCOMPLETE, f"Unsupported AWS 'algorithm': '{algorithm}' (only {ALGORITHM} for now). "
@@ -151,8 +139,9 @@ class SigV4Verifier:
         scope = f"{scope_date}/{region}/{service}/{terminator}"
         digest = hashlib.sha256(canonical.encode("utf-8", "replace")).hexdigest()
         string_to_sign = f"{ALGORITHM}\n{stamp}\n{scope}\n{digest}"
-        signing_key = self._signing_key(key.secret_access_key, scope_date, region, service)
-        expected = hmac.digest(signing_key, string_to_sign.encode(), "sha256").hex()
+        signer = self._signer(key.secret_access_key, scope_date, region, service).copy()
+        signer.update(string_to_sign.encode())
+        expected = signer.hexdigest()
         if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
             raise SigV4Error(INVALID, MISMATCH_MESSAGE)
         return VerifiedRequest(key, region, headers.get("x-amz-security-token"))
@@ -204,17 +193,28 @@ class SigV4Verifier:
         if problems:
             raise SigV4Error(INVALID, problems)
 
-    def _signing_key(self, secret: str, date: str, region: str, service: str) -> bytes:
+    def _signer(self, secret: str, date: str, region: str, service: str) -> hmac.HMAC:
+        """An HMAC keyed with the derived signing key, copied per request (cheaper than keying one anew)."""
         cache_key = (secret, date, region, service)
-        key = self.signing_keys.get(cache_key)
-        if key is None:
+        signer = self.signing_keys.get(cache_key)
+        if signer is None:
             key = hmac.digest(f"AWS4{secret}".encode(), date.encode(), "sha256")
             for part in (region, service, "aws4_request"):
                 key = hmac.digest(key, part.encode(), "sha256")
             if len(self.signing_keys) >= _KEY_CACHE_MAX:
                 self.signing_keys.clear()
-            self.signing_keys[cache_key] = key
-        return key
+            signer = self.signing_keys[cache_key] = hmac.new(key, digestmod=hashlib.sha256)
+        return signer
+
+
+def _missing_parts(auth: str, credential: str | None, signed: str | None, signature: str | None,
+                   raw_date: str | None) -> str:
+    missing = "".join(f"Authorization header requires '{name}' parameter. "
+                      for name, value in (("Credential", credential), ("Signature", signature),
+                                          ("SignedHeaders", signed)) if not value)
+    if raw_date is None:
+        missing += "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
+    return f"{missing}Authorization={auth}"
 
 
 def _parse_authorization(auth: str, rest: str) -> dict[str, str]:
