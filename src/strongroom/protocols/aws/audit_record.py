@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from strongroom.domain.audit import AuditEvent
-from strongroom.domain.context import RequestContext
+from strongroom.domain.context import Caller, RequestContext
 from strongroom.domain.unique_ids import unique_id
 from strongroom.protocols.http import HttpRequest
 
@@ -68,7 +68,12 @@ def _identity(ctx: RequestContext | None, request: HttpRequest) -> dict[str, Any
     if ctx is None:
         found = _CREDENTIAL.search(request.headers.get("authorization", ""))
         return {"type": "Unknown", "accessKeyId": found.group(1)} if found else {"type": "Unknown"}
-    caller = ctx.caller
+    return _caller_identity(ctx.caller)
+
+
+@lru_cache(maxsize=1024)
+def _caller_identity(caller: Caller) -> dict[str, Any]:
+    """Shared by every record of one caller: records are only ever serialized, never changed."""
     identity = {"type": "Root" if caller.is_root else "IAMUser", "principalId": caller.account_id if caller.is_root
                 else f"{caller.account_id}:{caller.user_name}", "arn": caller.principal_arn,
                 "accountId": caller.account_id, "accessKeyId": caller.access_key_id}
@@ -77,36 +82,47 @@ def _identity(ctx: RequestContext | None, request: HttpRequest) -> dict[str, Any
     return identity
 
 
+@lru_cache(maxsize=256)
+def _read_only(operation: str) -> bool:
+    return bool(_READ_ONLY.match(operation))
+
+
 def audit_event(*, request: HttpRequest, request_id: str, now: float, operation: str, admin: bool,
                 ctx: RequestContext | None, params: dict[str, Any] | None, response: dict[str, Any] | None,
                 error_code: str | None, error_message: str | None) -> AuditEvent:
     key_arn = _key_arn(ctx, params, response)
-    read_only = bool(_READ_ONLY.match(operation))
+    read_only = _read_only(operation)
     region = ctx.region if ctx is not None else None
     if region is None and (found := _CREDENTIAL.search(request.headers.get("authorization", ""))):
         region = found.group(2)
+    # CloudTrail's member order; members without a value are left out.
     record: dict[str, Any] = {
         "eventVersion": EVENT_VERSION,
         "userIdentity": _identity(ctx, request),
         "eventTime": _event_time(int(now)),
         "eventSource": "strongroom-admin" if admin else EVENT_SOURCE,
         "eventName": operation,
-        "awsRegion": region,
-        "sourceIPAddress": request.client_ip,
-        "userAgent": request.headers.get("user-agent", ""),
-        "requestParameters": _loggable(params) if params is not None else None,
-        "responseElements": None if read_only or response is None else _loggable(response),
-        "requestID": request_id,
-        "eventID": unique_id(),
-        "readOnly": read_only,
-        "resources": [{"accountId": key_arn.split(":")[4], "type": "AWS::KMS::Key", "ARN": key_arn}]
-        if key_arn else [],
-        "eventType": "AwsApiCall",
-        "managementEvent": True,
-        "recipientAccountId": ctx.caller.account_id if ctx is not None else None,
-        "eventCategory": "Management",
-        "tlsDetails": {"clientProvidedHostHeader": request.headers.get("host", "")} if request.secure else None,
     }
+    if region is not None:
+        record["awsRegion"] = region
+    record["sourceIPAddress"] = request.client_ip
+    record["userAgent"] = request.headers.get("user-agent", "")
+    if params is not None:
+        record["requestParameters"] = _loggable(params)
+    if response is not None and not read_only:
+        record["responseElements"] = _loggable(response)
+    record["requestID"] = request_id
+    record["eventID"] = unique_id()
+    record["readOnly"] = read_only
+    record["resources"] = ([{"accountId": key_arn.split(":")[4], "type": "AWS::KMS::Key", "ARN": key_arn}]
+                           if key_arn else [])
+    record["eventType"] = "AwsApiCall"
+    record["managementEvent"] = True
+    if ctx is not None:
+        record["recipientAccountId"] = ctx.caller.account_id
+    record["eventCategory"] = "Management"
+    if request.secure:
+        record["tlsDetails"] = {"clientProvidedHostHeader": request.headers.get("host", "")}
     if error_code is not None:
         record["errorCode"] = error_code
         record["errorMessage"] = error_message
