@@ -207,3 +207,23 @@ def test_size_limit():
     big = json.dumps({"Statement": [allow("*", Sid="x" * 40_000)]})
     with pytest.raises(LimitExceededError, match="32768"):
         parse_policy(big)
+
+
+def test_remembered_verdicts_of_a_condition_free_document_stay_per_caller_action_and_resource():
+    document = policy(allow(principal={"AWS": ALICE}, action="kms:Encrypt", resource=KEY))
+    assert document.verdicts is not None
+    document.verdicts.clear()  # documents are shared per text: start from none remembered
+    for _ in range(2):  # the second round answers from the remembered verdicts
+        assert run(document) is Effect.ALLOW
+        assert run(document, who=f"arn:aws:iam::{ACCOUNT}:user/bob") is Effect.NONE
+        assert run(document, action="kms:Decrypt") is Effect.NONE
+        assert evaluate(document, "kms:Encrypt", KEY + "0", facts(), principal_arn=ALICE,
+                        account_id=ACCOUNT) is Effect.NONE
+    assert len(document.verdicts) == 4
+
+
+def test_a_document_with_conditions_is_evaluated_per_request():
+    document = policy(allow(principal={"AWS": ALICE}, condition={"Bool": {"aws:SecureTransport": "true"}}))
+    assert document.verdicts is None
+    assert run(document, request=facts(**{"aws:securetransport": True})) is Effect.ALLOW
+    assert run(document, request=facts(**{"aws:securetransport": False})) is Effect.NONE

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -53,6 +53,9 @@ class Statement:
 class PolicyDocument:
     text: str
     statements: tuple[Statement, ...]
+    # Without conditions a statement's verdict depends only on (action, resource, caller): ``evaluate``
+    # remembers those verdicts here (documents are shared per text, see ``parse_policy``).
+    verdicts: dict[tuple[str, str, str, str], Any] | None = field(default=None, compare=False, repr=False)
 
 
 def _strings(value: Any, what: str) -> list[str]:
@@ -185,4 +188,5 @@ def parse_policy(text: str, *, key_policy: bool = True, max_bytes: int = MAX_POL
         statements = [statements]
     if not isinstance(statements, list) or not statements:
         raise MalformedPolicyError("The policy must contain at least one Statement.")
-    return PolicyDocument(text, tuple(_statement(s, key_policy=key_policy) for s in statements))
+    compiled = tuple(_statement(s, key_policy=key_policy) for s in statements)
+    return PolicyDocument(text, compiled, None if any(s.conditions for s in compiled) else {})

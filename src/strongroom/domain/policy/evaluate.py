@@ -60,11 +60,28 @@ def _named(principals: Principals, principal_arn: str, account_id: str) -> Effec
     return Effect.NONE
 
 
+_MAX_VERDICTS = 4096
+
+
 def evaluate(policy: PolicyDocument, action: str, resource: str, facts: RequestFacts, *,
              principal_arn: str, account_id: str) -> Effect:
     """The strongest effect of the statements that apply (DENY > ALLOW > ALLOW_ACCOUNT > NONE).
 
     Identity-policy statements have no principal: when they apply they allow or deny the caller."""
+    verdicts = policy.verdicts
+    if verdicts is None:  # conditions: the verdict depends on this request's facts
+        return _evaluate(policy, action, resource, facts, principal_arn, account_id)
+    asked = (action, resource, principal_arn, account_id)
+    effect = verdicts.get(asked)
+    if effect is None:
+        if len(verdicts) >= _MAX_VERDICTS:
+            verdicts.clear()
+        effect = verdicts[asked] = _evaluate(policy, action, resource, facts, principal_arn, account_id)
+    return effect  # type: ignore[no-any-return]
+
+
+def _evaluate(policy: PolicyDocument, action: str, resource: str, facts: RequestFacts, principal_arn: str,
+              account_id: str) -> Effect:
     best = Effect.NONE
     for statement in policy.statements:
         if statement.principals is not None:
