@@ -83,6 +83,7 @@ class HttpProtocol(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._server.connections.discard(self)
         self._transport = None
+        self._parser = None  # the parser refers back to this protocol: no cycle may outlive the connection
 
     def data_received(self, data: bytes) -> None:
         self.last_active = time.monotonic()

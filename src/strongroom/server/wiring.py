@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import socket
 import ssl
@@ -20,6 +19,7 @@ from strongroom.protocols.aws.model import KmsModel
 from strongroom.protocols.http import HttpResponse
 from strongroom.server import http
 from strongroom.server.config import ServerConfig
+from strongroom.server.gc_tuning import freeze_after_full_collections
 from strongroom.server.metrics import Metrics, count_audit_failure
 from strongroom.server.routes import Router
 from strongroom.server.seal_channel import follow_supervisor, receive_initial_state
@@ -91,7 +91,7 @@ def serve_worker(config: ServerConfig, sockets: list[tuple[socket.socket, bool]]
     core.audit.autoflush = False  # events wait for their batch; answers wait for the batch to be written
     core.audit.durable = config.audit_fsync
     core.caches.check_per_turn()
-    gc.freeze()  # what start-up built lives as long as the worker: keep the collector from walking it
+    freeze_after_full_collections()
 
     def end_of_turn(done: Callable[[Exception | None], None]) -> None:
         """After each turn of the event loop: the turn's audit events to the store (written here, on the loop:
