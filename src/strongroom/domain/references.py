@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 
 from strongroom.domain.aliases import ALIAS_PREFIX
 from strongroom.errors import InvalidArnError, NotFoundError
@@ -30,6 +31,7 @@ def is_key_id(value: str) -> bool:
         return False
 
 
+@lru_cache(maxsize=4096)  # every request names its key: parse each name once
 def parse_key_reference(value: str, *, allow_alias: bool = True) -> KeyReference:
     """Parse any KeyId form. An unknown shape is reported as not found, as AWS does."""
     if value.startswith("arn:"):

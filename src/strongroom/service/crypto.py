@@ -32,7 +32,7 @@ ASYMMETRIC_CONTEXT = "EncryptionContext is not supported when encrypting/decrypt
 Context = Mapping[str, str] | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built per request, and a frozen one costs 3-4x to build
 class Sealed:
     ciphertext: bytes
     key: Key
@@ -40,7 +40,7 @@ class Sealed:
     algorithm: str = SYMMETRIC_DEFAULT
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built per request, and a frozen one costs 3-4x to build
 class Opened:
     plaintext: bytes
     key: Key

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from strongroom.domain.context import Caller, RequestContext
+from strongroom.domain.context import AccessKey, Caller, RequestContext
 from strongroom.domain.unique_ids import unique_id
 from strongroom.errors import StrongroomError
 from strongroom.protocols.aws.admin import ADMIN_OPERATIONS
@@ -31,6 +31,7 @@ log = logging.getLogger("strongroom.aws")
 TARGET_PREFIX = "TrentService."
 CONTENT_TYPE = "application/x-amz-json-1.1"
 _ACCEPTED_CONTENT_TYPES = (CONTENT_TYPE, "application/json")
+_MAX_CALLERS = 4096
 
 
 @dataclass(slots=True)
@@ -55,6 +56,7 @@ class AwsKmsApp:
         self.model = model or KmsModel()
         self.verifier = SigV4Verifier(core.credentials.lookup, now=core.clock.now)
         core.caches.register(self.verifier.signing_keys)  # dropped with every other secret-derived cache
+        self._callers: dict[str, tuple[AccessKey, Caller]] = {}
         missing = self.model.operation_names - OPERATIONS.keys()
         self._unsupported = frozenset(missing)
 
@@ -111,9 +113,8 @@ class AwsKmsApp:
             raise AwsError(exc.code, exc.message, exc.status) from None
         key = verified.access_key
         self.core.credentials.check_session(key, verified.session_token)
-        ctx = trace.ctx = RequestContext(
-            Caller(key.account_id, key.access_key_id, key.principal_arn, key.user_name),
-            verified.region, request.client_ip, request.secure, request_id)
+        ctx = trace.ctx = RequestContext(self._caller(key), verified.region, request.client_ip, request.secure,
+                                         request_id)
         if trace.admin:
             admin = ADMIN_OPERATIONS.get(trace.operation)
             if admin is None:
@@ -131,6 +132,16 @@ class AwsKmsApp:
         if "GrantTokens" in params:
             self.core.grants.check_tokens(params["GrantTokens"])
         return OPERATIONS[operation](self.core, ctx, params) or {}
+
+    def _caller(self, key: AccessKey) -> Caller:
+        """One Caller per access key while the credentials cache holds that key (keyed by its object)."""
+        cached = self._callers.get(key.access_key_id)
+        if cached is None or cached[0] is not key:
+            if len(self._callers) >= _MAX_CALLERS:
+                self._callers.clear()
+            cached = self._callers[key.access_key_id] = (
+                key, Caller(key.account_id, key.access_key_id, key.principal_arn, key.user_name))
+        return cached[1]
 
     @staticmethod
     def _target(request: HttpRequest) -> str:
