@@ -120,6 +120,21 @@ def test_grant_with_constraints_used_with_its_token_then_retired_and_revoked(ser
     assert info.value.response["Error"]["Code"] == "InvalidGrantIdException"
 
 
+def test_a_grantee_passes_on_only_what_its_grant_gives(server, kms) -> None:
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    alice_arn, alice = new_user(server, TEST_ACCOUNT_ID)
+    bob_arn, bob = new_user(server, TEST_ACCOUNT_ID)
+    kms.create_grant(KeyId=key_id, GranteePrincipal=alice_arn, Operations=["Encrypt", "CreateGrant"],
+                     Constraints={"EncryptionContextSubset": {"app": "billing"}})
+    message = denied(alice.create_grant, KeyId=key_id, GranteePrincipal=bob_arn, Operations=["Decrypt"])
+    assert "kms:CreateGrant" in message
+    denied(alice.create_grant, KeyId=key_id, GranteePrincipal=bob_arn, Operations=["Encrypt"])  # unconstrained
+    alice.create_grant(KeyId=key_id, GranteePrincipal=bob_arn, Operations=["Encrypt"],
+                       Constraints={"EncryptionContextEquals": {"app": "billing"}})
+    bob.encrypt(KeyId=key_id, Plaintext=b"x", EncryptionContext={"app": "billing"})
+    denied(bob.encrypt, KeyId=key_id, Plaintext=b"x", EncryptionContext={"app": "billing", "more": "1"})
+
+
 def test_dry_run_checks_permission_without_acting(server, kms) -> None:
     key_id = kms.create_key()["KeyMetadata"]["KeyId"]
     with pytest.raises(ClientError) as info:

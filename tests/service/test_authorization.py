@@ -166,3 +166,24 @@ def test_grants_follow_the_key_type(core, ctx, alice):
     assert signature
     with pytest.raises(AccessDeniedError):
         core.asymmetric.verify(alice, signing.key_id, b"m", signature, "ECDSA_SHA_256")
+
+
+def test_a_grantee_with_create_grant_can_only_pass_on_narrower_grants(core, ctx, alice):
+    core.principals.create_user(ACCOUNT, "bob")
+    bob = as_user(ACCOUNT, "bob").caller.principal_arn
+    key = core.keys.create_key(ctx)
+    core.grants.create_grant(ctx, key.key_id, alice.caller.principal_arn, ["Decrypt", "CreateGrant"],
+                             context_subset={"Tenant": "a"})
+    for escalation in (dict(operations=["Encrypt"]),  # an operation alice's grant lacks
+                       dict(operations=["Decrypt"]),  # no constraint: looser than alice's
+                       dict(operations=["Decrypt"], context_subset={"Other": "b"})):  # not alice's pairs
+        with pytest.raises(AccessDeniedError):
+            core.grants.create_grant(alice, key.key_id, bob, escalation["operations"],
+                                     context_subset=escalation.get("context_subset"))
+    narrower, _ = core.grants.create_grant(alice, key.key_id, bob, ["Decrypt"],
+                                           context_subset={"tenant": "a", "Project": "x"})
+    assert narrower.operations == ("Decrypt",)
+    core.grants.create_grant(alice, key.key_id, bob, ["Decrypt", "CreateGrant"],
+                             context_equals={"Tenant": "a"})
+    # the key's account root is not limited by alice's grant
+    core.grants.create_grant(ctx, key.key_id, bob, ["Encrypt"])

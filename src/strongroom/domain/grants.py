@@ -49,6 +49,20 @@ class Grant:
                 return False
         return True
 
+    def allows_subgrant(self, operations: list[str], context_equals: Mapping[str, str] | None,
+                        context_subset: Mapping[str, str] | None) -> bool:
+        """Whether this grant, if it gives CreateGrant, lets its grantee create a grant with these terms (as AWS
+        limits such grants): no operation this grant lacks, and an encryption context constraint at least as
+        strict as this grant's own."""
+        if not set(operations) <= set(self.operations):
+            return False
+        if self.context_equals is not None:
+            return context_equals is not None and _folded(context_equals) == _folded(self.context_equals)
+        if self.context_subset is not None:
+            narrower = context_equals if context_equals is not None else context_subset
+            return narrower is not None and _folded(self.context_subset).items() <= _folded(narrower).items()
+        return True
+
     def may_retire(self, principal_arn: str) -> bool:
         return principal_arn == self.retiring_principal or (
             principal_arn == self.grantee_principal and "RetireGrant" in self.operations)

@@ -14,7 +14,7 @@ Every refusal is logged with who, what and why.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -118,8 +118,10 @@ class Authorizer:
         return best
 
     def allows(self, ctx: RequestContext, action: str, key: Key, facts: RequestFacts,
-               policy: PolicyDocument | None = None) -> tuple[bool, str]:
-        """Whether the caller may do ``action`` on ``key``, and if not, AWS's reason."""
+               policy: PolicyDocument | None = None,
+               grant_allows: Callable[[Grant], bool] | None = None) -> tuple[bool, str]:
+        """Whether the caller may do ``action`` on ``key``, and if not, AWS's reason. ``grant_allows``: a
+        further test a grant must pass to allow (CreateGrant through a grant is limited to narrower grants)."""
         caller = ctx.caller
         resource = key.arn
         key_effect = evaluate(policy or self.key_policy(key), action, resource, facts,
@@ -136,7 +138,8 @@ class Authorizer:
             return True, ""
         operation = action.split(":", 1)[1]
         context = facts.encryption_context
-        if any(g.permits(operation, caller.principal_arn, context) for g in self.grants_for(key.key_id)):
+        if any(g.permits(operation, caller.principal_arn, context) and (grant_allows is None or grant_allows(g))
+               for g in self.grants_for(key.key_id)):
             return True, ""
         if key_effect is Effect.NONE:
             return False, _NO_RESOURCE_POLICY.format(action=action)
@@ -144,9 +147,10 @@ class Authorizer:
 
     def check_key(self, ctx: RequestContext, action: str, key: Key, *, context: Mapping[str, str] | None = None,
                   alias: str | None = None, extra: Mapping[str, Any] | None = None,
-                  request_tags: Mapping[str, str] | None = None) -> None:
+                  request_tags: Mapping[str, str] | None = None,
+                  grant_allows: Callable[[Grant], bool] | None = None) -> None:
         facts = self.facts(ctx, key, context=context, alias=alias, extra=extra, request_tags=request_tags)
-        allowed, reason = self.allows(ctx, action, key, facts)
+        allowed, reason = self.allows(ctx, action, key, facts, grant_allows=grant_allows)
         if not allowed:
             self._deny(ctx, action, key.arn, reason)
 

@@ -77,7 +77,8 @@ class GrantService:
         self._authz.check_key(ctx, "kms:CreateGrant", key, extra={
             "kms:GrantOperations": list(operations), "kms:GranteePrincipal": grantee,
             "kms:RetiringPrincipal": retiring, "kms:GrantIsForAWSResource": False,
-            "kms:GrantConstraintType": constraint_type})
+            "kms:GrantConstraintType": constraint_type},
+            grant_allows=lambda parent: parent.allows_subgrant(operations, context_equals, context_subset))
         key.check_not_pending_deletion()
         if dry_run:
             raise DryRunSucceeded(DRY_RUN_MESSAGE)
