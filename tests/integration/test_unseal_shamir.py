@@ -24,6 +24,7 @@ from tests.conformance.kms_harness import ServerProcess
 from tests.integration.unseal_support import (
     assert_nothing_in_the_clear,
     assert_sealed_everywhere,
+    audit_records,
     control,
     logical_dump,
     operator,
@@ -48,6 +49,10 @@ def test_shamir_init_unseal_seal_restart_rotate(node: ServerProcess, tmp_path: P
     assert probe(info, "/ready")[0] == 503
     clients = [info.client() for _ in range(6)]  # separate connections, spread over both workers
     assert_sealed_everywhere(clients)
+    refused = audit_records(data, "--event", "ListKeys")  # a sealed node still records every refusal
+    assert len(refused) >= len(clients)  # botocore retries a 503, and each try is one event
+    assert all(r["errorCode"] == "KMSInternalException" and "sealed" in r["errorMessage"]
+               and r["userIdentity"]["accessKeyId"] == info.access_key_id for r in refused)
     assert control(data, "status")["initialized"] is False
 
     done = operator(data, "init", "--shares", "5", "--threshold", "3", "--json")

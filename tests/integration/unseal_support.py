@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import sqlite3
 import subprocess
 import sys
@@ -24,6 +25,14 @@ def operator(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess
     """``strongroom operator ARGS --data-dir DATA_DIR``, as an operator types it."""
     return subprocess.run([sys.executable, "-m", "strongroom", "operator", *args, "--data-dir", str(data_dir)],
                           input=stdin, capture_output=True, text=True, timeout=60, env=clean_env())
+
+
+def audit_records(data_dir: Path, *filters: str) -> list[dict[str, Any]]:
+    """``strongroom audit list --json`` (the trail needs no key to be read), parsed."""
+    done = subprocess.run([sys.executable, "-m", "strongroom", "audit", "list", "--json", *filters, "--data-dir",
+                           str(data_dir)], capture_output=True, text=True, timeout=60, env=clean_env())
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines()]
 
 
 def control(data_dir: Path, op: str, **fields: Any) -> dict[str, Any]:
@@ -61,9 +70,11 @@ def assert_sealed_everywhere(clients: list[Any]) -> None:
 
 def logical_dump(data_dir: Path) -> str:
     """The database's content, to prove an operation wrote nothing. Leaves out ``change_generation``, the
-    cache-invalidation counter that SqliteStore bumps whenever a process opens the file."""
+    cache-invalidation counter that SqliteStore bumps whenever a process opens the file, and the audit trail,
+    which records every request, refused ones too."""
     with sqlite3.connect(f"file:{data_dir / 'strongroom.db'}?mode=ro", uri=True) as db:
-        return "\n".join(line for line in db.iterdump() if '"change_generation"' not in line)
+        return "\n".join(line for line in db.iterdump()
+                         if '"change_generation"' not in line and '"audit_events"' not in line)
 
 
 def wait_for(predicate: Any, what: str, timeout: float = 20.0) -> Any:

@@ -2,21 +2,17 @@
 
 ``GET /health`` answers 200 while the process is alive, saying ``"ok"`` or ``"sealed"``; ``GET /ready``
 answers 200 only when the node can serve keys (unsealed, store answering), else 503 (for load balancers);
-``GET /metrics`` is the Prometheus exposition. Every other request is timed, counted and access-logged. While sealed,
-every API request gets the same retryable 503 before anything else is looked at (not even the caller's
-access key, which the sealed node cannot read).
+``GET /metrics`` is the Prometheus exposition. Every other request is timed, counted and access-logged; while
+sealed, the AWS adapter refuses each API request with a retryable 503 (and records it in the audit trail).
 """
 
 from __future__ import annotations
 
 import time
-import uuid
 
 import orjson
 
-from strongroom.errors import SealedError
-from strongroom.protocols.aws.app import CONTENT_TYPE, AwsKmsApp
-from strongroom.protocols.aws.errors import aws_error_for
+from strongroom.protocols.aws.app import AwsKmsApp
 from strongroom.protocols.http import HttpRequest, HttpResponse
 from strongroom.server import logs
 from strongroom.server.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
@@ -25,8 +21,6 @@ from strongroom.service.key_hierarchy import SEALED_MESSAGE
 
 _OK = b'{"status":"ok"}'
 _SEALED = orjson.dumps({"status": "sealed", "message": SEALED_MESSAGE})
-_SEALED_ERROR = aws_error_for(SealedError(SEALED_MESSAGE))
-_SEALED_BODY = orjson.dumps({"__type": _SEALED_ERROR.code, "message": _SEALED_ERROR.message})
 
 
 class Router:
@@ -39,12 +33,7 @@ class Router:
         if request.method == "GET" and request.path in ("/health", "/ready", "/metrics"):
             return self._operational(request.path)
         started = time.perf_counter()
-        if self._core.sealed:
-            response = HttpResponse(_SEALED_ERROR.status, _SEALED_BODY, CONTENT_TYPE,
-                                    [("x-amzn-RequestId", str(uuid.uuid4()))],
-                                    {"frontend": "aws", "operation": "Sealed", "error": _SEALED_ERROR.code})
-        else:
-            response = self._aws.handle(request)
+        response = self._aws.handle(request)
         elapsed = time.perf_counter() - started
         facts = response.facts or {}
         if self._metrics is not None:

@@ -15,7 +15,7 @@ import orjson
 
 from strongroom.domain.context import AccessKey, Caller, RequestContext
 from strongroom.domain.unique_ids import unique_id
-from strongroom.errors import StrongroomError
+from strongroom.errors import SealedError, StrongroomError
 from strongroom.protocols.aws.admin import ADMIN_OPERATIONS
 from strongroom.protocols.aws.admin import TARGET_PREFIX as ADMIN_PREFIX
 from strongroom.protocols.aws.audit_record import audit_event
@@ -25,6 +25,7 @@ from strongroom.protocols.aws.operations import OPERATIONS
 from strongroom.protocols.aws.sigv4 import SigV4Error, SigV4Verifier
 from strongroom.protocols.http import HttpRequest, HttpResponse
 from strongroom.service.core import Core
+from strongroom.service.key_hierarchy import SEALED_MESSAGE
 
 log = logging.getLogger("strongroom.aws")
 
@@ -97,7 +98,7 @@ class AwsKmsApp:
         operation = request.headers.get("x-amz-target", "")
         if isinstance(exc, StrongroomError):
             error = aws_error_for(exc)
-            if error.status >= 500:
+            if error.status >= 500 and not isinstance(exc, SealedError):  # sealed is a state, not a fault
                 log.error("%s failed (request %s): %r", operation, request_id, exc)
             return error
         log.exception("%s failed unexpectedly (request %s)", operation, request_id)
@@ -107,6 +108,8 @@ class AwsKmsApp:
         target = self._target(request)
         trace.admin = target.startswith(ADMIN_PREFIX)
         trace.operation = target.split(".", 1)[1]
+        if self.core.sealed:  # refused before anything else is read (a sealed node cannot read access keys)
+            raise SealedError(SEALED_MESSAGE)
         try:
             verified = self.verifier.verify(request)
         except SigV4Error as exc:
