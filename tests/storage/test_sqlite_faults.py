@@ -1,5 +1,5 @@
 """SQLite under faults: a read-only database, a full disk and a corrupted file each give an error that says
-so, and a failed write leaves nothing of itself behind."""
+so, and a failed write leaves nothing of itself behind; commits wait for the disk unless told otherwise."""
 
 from __future__ import annotations
 
@@ -70,3 +70,18 @@ def test_a_corrupted_file_is_refused_at_open_with_a_clear_message(data_dir: Path
         f.write(b"this is not an SQLite header at all" * 3)
     with pytest.raises(InternalError, match="cannot open the database .*corrupted"):
         SqliteStore(path)
+
+
+def test_each_commit_waits_for_the_disk_unless_its_transaction_says_otherwise(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "strongroom.db")
+    full, normal = 2, 1  # PRAGMA synchronous values
+    try:
+        modes = []
+        for durable in (True, False, False, True, False):
+            with store.transaction(cached=False, durable=durable):
+                modes.append(store._db.execute("PRAGMA synchronous").fetchone()[0])
+                with store.transaction():  # a nested transaction is part of the outer one
+                    assert store._db.execute("PRAGMA synchronous").fetchone()[0] == modes[-1]
+        assert modes == [full, normal, normal, full, normal]
+    finally:
+        store.close()

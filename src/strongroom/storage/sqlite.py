@@ -109,6 +109,7 @@ class SqliteStore:
         self._stop_checkpoints = threading.Event()
         self._busy_timeout_ms = busy_timeout_ms
         self._depth = 0
+        self._durable_commits = True  # synchronous=FULL, set below
         try:
             for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON",
                            f"busy_timeout={busy_timeout_ms}"):
@@ -150,16 +151,13 @@ class SqliteStore:
         """A write transaction (``BEGIN IMMEDIATE``). ``cached=False``: it changes nothing any process caches
         (no change is announced). ``durable=False``: committed without waiting for the disk (it survives a
         crash of this process, not of the machine) — the audit trail's default, see docs/operations.md."""
-        if not durable and not self._depth:
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            try:
-                with self._transaction(cached):
-                    yield
-            finally:
-                self._db.execute("PRAGMA synchronous=FULL")
-            return
-        with self._transaction(cached):
-            yield
+        with self._lock:
+            if not self._depth and durable != self._durable_commits:
+                # The mode is switched only when it changes: under load most commits are the audit trail's.
+                self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+                self._durable_commits = durable
+            with self._transaction(cached):
+                yield
 
     @contextmanager
     def _transaction(self, cached: bool) -> Iterator[None]:
