@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 MAX_POLICY_BYTES = 32_768
 DEFAULT_POLICY_NAME = "default"
 
 
+@lru_cache(maxsize=1024)  # read on every first use of a key without a policy of its own
 def default_key_policy(account_id: str) -> str:
     """AWS's default key policy: the account may do everything, delegating to identity policies."""
     return json.dumps({
