@@ -90,7 +90,8 @@ def test_cli_filters_follow_free_listing_and_verify(fresh) -> None:
     assert done.returncode == 0 and "intact: 2 events" in done.stdout
 
     with sqlite3.connect(fresh.data_dir / "strongroom.db") as db:
-        db.execute("UPDATE audit_events SET record = replace(record, 'Encrypt', 'Decrypt') WHERE seq = 2")
+        db.execute("UPDATE audit_batches SET events = replace(events, '\"eventName\":\"Encrypt\"', "
+                   "'\"eventName\":\"Decrypt\"') WHERE first_seq <= 2 AND last_seq >= 2")
     done = audit_cli(fresh.data_dir, "verify")
     assert done.returncode == 1 and "broken at event 2" in done.stderr
 
@@ -99,7 +100,7 @@ def test_a_request_whose_event_cannot_be_written_fails(fresh) -> None:
     kms = fresh.client()
     key_id = kms.create_key()["KeyMetadata"]["KeyId"]
     with sqlite3.connect(fresh.data_dir / "strongroom.db") as db:
-        db.execute("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'full'); END")
+        db.execute("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_batches BEGIN SELECT RAISE(ABORT, 'full'); END")
     with pytest.raises(ClientError) as info:
         kms.encrypt(KeyId=key_id, Plaintext=b"x")
     assert info.value.response["Error"]["Code"] == "KMSInternalException"

@@ -74,7 +74,7 @@ def logical_dump(data_dir: Path) -> str:
     which records every request, refused ones too."""
     with sqlite3.connect(f"file:{data_dir / 'strongroom.db'}?mode=ro", uri=True) as db:
         return "\n".join(line for line in db.iterdump()
-                         if '"change_generation"' not in line and '"audit_events"' not in line)
+                         if '"change_generation"' not in line and '"audit_batch' not in line)
 
 
 def wait_for(predicate: Any, what: str, timeout: float = 20.0) -> Any:

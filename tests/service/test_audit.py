@@ -17,11 +17,11 @@ def test_chain_intact_then_tampering_and_deletion_found(core, data_dir):
     check = core.audit.verify()
     assert check.intact and check.events == 5
     with sqlite3.connect(data_dir / "strongroom.db") as db:
-        db.execute("UPDATE audit_events SET record = replace(record, '\"n\":3', '\"n\":4') WHERE seq = 3")
+        db.execute("UPDATE audit_batches SET events = replace(events, '\"n\":3', '\"n\":4') WHERE first_seq = 3")
     broken = core.audit.verify()
     assert (broken.first_broken_seq, broken.reason) == (3, "its content does not match its hash")
     with sqlite3.connect(data_dir / "strongroom.db") as db:
-        db.execute("DELETE FROM audit_events WHERE seq IN (2, 3)")
+        db.execute("DELETE FROM audit_batches WHERE first_seq IN (2, 3)")  # each event was its own batch
     assert core.audit.verify().first_broken_seq == 4
 
 

@@ -278,8 +278,11 @@ def test_audit_trail(store: Store) -> None:
     assert [r.seq for r in store.query_audit(AuditFilter(after_seq=5, limit=2))] == [6, 7]
     used = store.last_key_usage("arn:k1", ("Encrypt", "GenerateDataKey"))  # type: ignore[attr-defined]
     assert used is not None and used.seq == 5  # the last successful Encrypt (6 failed, is a Decrypt anyway)
-    assert store.purge_audit(NOW + 3) == 2
-    assert store.first_audit_time() == NOW + 3
+    assert store.purge_audit(NOW + 4) == 0  # events go by the written batch, once all of it is older
+    assert store.purge_audit(NOW + 5) == 4
+    assert store.first_audit_time() == NOW + 5
+    assert [r.seq for r in store.query_audit(AuditFilter())] == [5, 6, 7, 8]
+    assert [r.seq for r in store.query_audit(AuditFilter(key_arn="arn:k1"))] == [5, 6]
 
 
 # --- transactions -----------------------------------------------------------------------------------------

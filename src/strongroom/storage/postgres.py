@@ -35,13 +35,13 @@ from strongroom.domain.audit import AuditFilter, StoredAuditEvent
 from strongroom.domain.grants import Grant
 from strongroom.domain.keys import Key
 from strongroom.errors import AlreadyExistsError, DependencyUnavailableError, InternalError
+from strongroom.storage.audit_batches import AuditBatches
 from strongroom.storage.migrations import migrations_for
 from strongroom.storage.pg_changes import CHANNEL, ChangeFeed
 from strongroom.storage.records import StoredAccessKey, StoredUser, StoredVersion
 from strongroom.storage.sqlite import (
     _KEY_COLUMNS,
     _VERSION_COLUMNS,
-    _audit_from,
     _grant_from,
     _grant_row,
     _key_from,
@@ -62,8 +62,6 @@ _ACCESS_KEY_COLUMNS = ("access_key_id, account_id, user_name, wrapped_secret, st
 _GRANT_COLUMNS = ("grant_id, key_id, name, grantee_principal, retiring_principal, issuing_account, operations, "
                   "constraints, created_at")
 _ALIAS_COLUMNS = "account_id, region, name, target_key_id, created_at, updated_at"
-_AUDIT_COLUMNS = ("seq, event_time, event_id, event_name, principal_arn, key_arn, error_code, record, prev_hash, "
-                  "hash")
 
 
 def describe(dsn: str) -> str:
@@ -101,6 +99,8 @@ class PostgresStore:
                                              statement_timeout=statement_timeout)
         self._pool_timeout = pool_timeout
         self._local = threading.local()  # the connection of this thread's open transaction
+        self._audit = AuditBatches("postgres", self._rows,
+                                   lambda sql, params: self._write(sql, params, cached=False))
         self._seen = 0  # the change-feed generation that changed_elsewhere() last reported
         self._logged_unavailable_at = -1e9
         with self._unavailable_as_error(f"cannot connect to PostgreSQL at {describe(dsn)}"):
@@ -351,43 +351,24 @@ class PostgresStore:
     # --- audit trail ---------------------------------------------------------------------------
 
     def last_audit_link(self) -> tuple[int, bytes] | None:
-        row = self._one("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
-        return (row[0], bytes(row[1])) if row else None
+        return self._audit.last_link()
 
     def append_audit(self, rows: list[StoredAuditEvent]) -> None:
-        if not rows:
-            return
-        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(rows))
-        params = tuple(value for r in rows for value in (
-            r.seq, r.event.event_time, r.event.event_id, r.event.event_name, r.event.principal_arn,
-            r.event.key_arn, r.event.error_code, r.record_json, r.prev_hash, r.hash))
-        self._write(f"INSERT INTO audit_events ({_AUDIT_COLUMNS}) VALUES {values}", params, cached=False)
+        with self.transaction(cached=False):
+            self._audit.append(rows)
 
     def query_audit(self, where: AuditFilter) -> list[StoredAuditEvent]:
-        clauses, params = ["seq > %s"], [where.after_seq]
-        for column, value in (("event_time >= %s", where.since), ("event_time < %s", where.until),
-                              ("key_arn = %s", where.key_arn), ("principal_arn = %s", where.principal_arn),
-                              ("event_name = %s", where.event_name)):
-            if value is not None:
-                clauses.append(column)
-                params.append(value)
-        if where.errors_only:
-            clauses.append("error_code IS NOT NULL")
-        rows = self._rows(f"SELECT {_AUDIT_COLUMNS} FROM audit_events WHERE {' AND '.join(clauses)} "
-                          "ORDER BY seq LIMIT %s", (*params, where.limit))
-        return [_audit_row(row) for row in rows]
+        return self._audit.query(where)
 
     def purge_audit(self, before: float) -> int:
-        return self._write("DELETE FROM audit_events WHERE event_time < %s", (before,), cached=False)
+        with self.transaction(cached=False):
+            return self._audit.purge(before)
 
     def first_audit_time(self) -> float | None:
-        row = self._one("SELECT event_time FROM audit_events ORDER BY seq LIMIT 1")
-        return row[0] if row else None
+        return self._audit.first_time()
 
     def last_key_usage(self, key_arn: str, event_names: tuple[str, ...]) -> StoredAuditEvent | None:
-        row = self._one(f"SELECT {_AUDIT_COLUMNS} FROM audit_events WHERE key_arn = %s AND error_code IS NULL "
-                        "AND event_name = ANY(%s) ORDER BY seq DESC LIMIT 1", (key_arn, list(event_names)))
-        return _audit_row(row) if row else None
+        return self._audit.last_key_usage(key_arn, event_names)
 
     # --- grants -------------------------------------------------------------------------------
 
@@ -531,10 +512,6 @@ def migrate(conn: psycopg.Connection) -> int:
             log.info("database migrated to schema version %d", number)
         return len(steps)
 
-
-
-def _audit_row(row: tuple) -> StoredAuditEvent:
-    return _audit_from(row[:8] + (bytes(row[8]), bytes(row[9])))
 
 
 def _result(cursor: psycopg.Cursor) -> tuple[list[tuple], int]:

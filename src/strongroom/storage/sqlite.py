@@ -19,10 +19,11 @@ from pathlib import Path
 import orjson
 
 from strongroom.domain.aliases import Alias
-from strongroom.domain.audit import AuditEvent, AuditFilter, StoredAuditEvent
+from strongroom.domain.audit import AuditFilter, StoredAuditEvent
 from strongroom.domain.grants import Grant
 from strongroom.domain.keys import Key, KeyState
 from strongroom.errors import AlreadyExistsError, InternalError
+from strongroom.storage.audit_batches import AuditBatches
 from strongroom.storage.migrations import migrations_for
 from strongroom.storage.records import StoredAccessKey, StoredUser, StoredVersion
 from strongroom.storage.tables import Catalog, Table
@@ -80,12 +81,6 @@ def _grant_from(row: tuple) -> Grant:
                  context_equals=constraints["equals"], context_subset=constraints["subset"], created_at=row[8])
 
 
-def _audit_from(row: tuple) -> StoredAuditEvent:
-    event = AuditEvent(event_time=row[1], event_id=row[2], event_name=row[3], principal_arn=row[4], key_arn=row[5],
-                       error_code=row[6], record=orjson.loads(row[7]))
-    return StoredAuditEvent(seq=row[0], event=event, record_json=row[7], prev_hash=row[8], hash=row[9])
-
-
 def _alias_from(row: tuple) -> Alias:
     return Alias(*row)
 
@@ -114,6 +109,8 @@ class SqliteStore:
         self._busy_timeout_ms = busy_timeout_ms
         self._depth = 0
         self._durable_commits = True  # synchronous=FULL, set below
+        self._audit = AuditBatches("sqlite", lambda sql, params: self._db.execute(sql, params).fetchall(),
+                                   lambda sql, params: self._db.execute(sql, params).rowcount)
         try:
             for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON",
                            f"busy_timeout={busy_timeout_ms}"):
@@ -371,43 +368,24 @@ class SqliteStore:
     # --- audit trail ---------------------------------------------------------------------------
 
     def last_audit_link(self) -> tuple[int, bytes] | None:
-        row = self._db.execute("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()
-        return (row[0], row[1]) if row else None
+        return self._audit.last_link()
 
     def append_audit(self, rows: list[StoredAuditEvent]) -> None:
         with self.transaction(cached=False):
-            self._db.executemany(
-                "INSERT INTO audit_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(r.seq, r.event.event_time, r.event.event_id, r.event.event_name, r.event.principal_arn,
-                  r.event.key_arn, r.event.error_code, r.record_json, r.prev_hash, r.hash) for r in rows])
+            self._audit.append(rows)
 
     def query_audit(self, where: AuditFilter) -> list[StoredAuditEvent]:
-        clauses, params = ["seq > ?"], [where.after_seq]
-        for column, value in (("event_time >= ?", where.since), ("event_time < ?", where.until),
-                              ("key_arn = ?", where.key_arn), ("principal_arn = ?", where.principal_arn),
-                              ("event_name = ?", where.event_name)):
-            if value is not None:
-                clauses.append(column)
-                params.append(value)
-        if where.errors_only:
-            clauses.append("error_code IS NOT NULL")
-        rows = self._db.execute(f"SELECT * FROM audit_events WHERE {' AND '.join(clauses)} ORDER BY seq LIMIT ?",
-                                (*params, where.limit))
-        return [_audit_from(row) for row in rows]
+        return self._audit.query(where)
 
     def purge_audit(self, before: float) -> int:
-        return self._write("DELETE FROM audit_events WHERE event_time < ?", (before,)).rowcount
+        with self.transaction(cached=False):
+            return self._audit.purge(before)
 
     def first_audit_time(self) -> float | None:
-        row = self._db.execute("SELECT event_time FROM audit_events ORDER BY seq LIMIT 1").fetchone()
-        return row[0] if row else None
+        return self._audit.first_time()
 
     def last_key_usage(self, key_arn: str, event_names: tuple[str, ...]) -> StoredAuditEvent | None:
-        marks = ", ".join("?" * len(event_names))
-        row = self._db.execute(
-            f"SELECT * FROM audit_events WHERE key_arn = ? AND error_code IS NULL AND event_name IN ({marks}) "
-            "ORDER BY seq DESC LIMIT 1", (key_arn, *event_names)).fetchone()
-        return _audit_from(row) if row else None
+        return self._audit.last_key_usage(key_arn, event_names)
 
     # --- grants -------------------------------------------------------------------------------
 
