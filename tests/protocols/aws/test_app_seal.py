@@ -1,0 +1,36 @@
+"""Sealing the core empties what the AWS adapter keeps of access keys, and refuses (and records) the next call."""
+
+from __future__ import annotations
+
+import orjson
+
+from bench.signing import SigningKey, operation_params, sign
+from strongroom.domain.audit import AuditFilter
+from strongroom.protocols.aws.app import AwsKmsApp
+from strongroom.protocols.http import HttpRequest
+from tests.conftest import ACCOUNT, open_core
+
+
+def signed_request(key, operation: str, **params) -> HttpRequest:
+    signed = sign(operation, params, 8080, SigningKey(key.access_key_id, key.secret_access_key))
+    headers = {name.lower(): value for name, value in signed.headers}
+    return HttpRequest(method="POST", path="/", query="", headers=headers, body=signed.body, client_ip="127.0.0.1",
+                       secure=False)
+
+
+def test_seal_drops_cached_access_keys_and_refuses_before_reading_any(data_dir) -> None:
+    core = open_core(data_dir)  # the system clock: requests are signed now
+    app = AwsKmsApp(core)
+    key = core.credentials.create(ACCOUNT).key
+    assert app.handle(signed_request(key, "ListKeys")).status == 200
+    assert app._callers and app.verifier.signing_keys  # remembered while unsealed
+
+    core.seal()
+    assert not app._callers and not app.verifier.signing_keys
+    refused = app.handle(signed_request(key, "CreateKey", **operation_params("CreateKey")))
+    assert refused.status == 503 and b"sealed" in refused.body
+    last = core.audit.query(AuditFilter(errors_only=True))[-1].event.record
+    assert (last["eventName"], last["errorCode"]) == ("CreateKey", "KMSInternalException")
+    assert last["userIdentity"] == {"type": "Unknown", "accessKeyId": key.access_key_id}
+    assert orjson.loads(refused.body)["__type"] == "KMSInternalException"
+    core.close()
