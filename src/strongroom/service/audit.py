@@ -1,9 +1,9 @@
 """The audit trail: every request recorded, durably and hash-chained, before its answer leaves.
 
 Front ends build the record (they know their wire format) and call ``record``. Outside a server each
-``record`` is written at once. A server takes the pending events once per batch of requests, writes them
-(``write``, on its writer thread) and sends the batch's answers only after that, so an answer never leaves
-without its event stored (a failed write turns the whole batch into errors).
+``record`` is written at once. A server worker ``flush``es the events of each turn of its event loop in one
+transaction and sends that turn's answers only after it, so an answer never leaves without its event stored
+(a failed write turns the whole batch into errors).
 """
 
 from __future__ import annotations
@@ -61,8 +61,7 @@ class AuditTrail:
         return events
 
     def write(self, events: list[AuditEvent]) -> None:
-        """Append ``events`` to the chain in one transaction (a server calls this from its writer thread, on a
-        store connection of that thread's own)."""
+        """Append ``events`` to the chain in one transaction (the store keeps them as one batch)."""
         if not events:
             return
         try:
@@ -112,7 +111,8 @@ class AuditTrail:
         return ChainCheck(count)
 
     def purge(self, retention_days: float) -> int:
-        """Drop events older than the retention; the oldest kept event then starts the chain."""
+        """Drop events older than the retention, a written batch at a time (once its newest event is older);
+        the oldest kept event then starts the chain."""
         return self._store.purge_audit(self._clock.now() - retention_days * DAY_SECONDS)
 
     def last_key_usage(self, key_arn: str) -> StoredAuditEvent | None:
