@@ -55,7 +55,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="smoke run: 1 repetition of 2 s cells, Encrypt and Decrypt, small scale stores; "
                         "writes to bench/out/quick/")
     p.add_argument("--reps", type=int, help="repetitions of the interleaved cells (default 3; quick 1)")
-    p.add_argument("--duration", type=int, help="seconds per measured cell (default 5; quick 2)")
+    p.add_argument("--duration", type=int, help="seconds per measured cell (default 4; quick 2)")
     p.add_argument("--warmup", type=int, default=0,
                    help="seconds of warm-up before each cell (default 0: one warm-up pass before the first rep)")
     p.add_argument("--ops", type=_names, help=f"operations (default {','.join(OPERATIONS)}; quick Encrypt,Decrypt)")
@@ -66,7 +66,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--scale-connections", type=int, default=8, help="Encrypt connections in the scale test")
     p.add_argument("--scale-reps", type=int, help="repetitions of the scale cells (default: --reps)")
     p.add_argument("--spread-keys", type=int, default=100_000,
-                   help="distinct keys per 'spread' scale cell (default 100000: more than a 5 s cell sends, "
+                   help="distinct keys per 'spread' scale cell (default 100000: more than a 4 s cell sends, "
                         "so at 1,000,000 keys no key repeats)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                    help="Strongroom and bare-stack worker processes (default: the core count)")
@@ -85,7 +85,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = p.parse_args(argv)
     quick = args.quick
     args.reps = args.reps or (1 if quick else 3)
-    args.duration = args.duration or (2 if quick else 5)
+    args.duration = args.duration or (2 if quick else 4)
     args.ops = args.ops or (["Encrypt", "Decrypt"] if quick else OPERATIONS)
     args.createkey_concurrency = args.createkey_concurrency or ([8] if quick else [1, 8, 64])
     if args.scale_keys is None:
