@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap_with_padding
 
-from strongroom.crypto.keygen import pkcs8, spki
+from strongroom.crypto.keygen import pkcs8, rsa_private_key, spki
 from strongroom.errors import InvalidCiphertextError
 
 _AES_KEY_BYTES = (16, 24, 32)
@@ -24,7 +24,7 @@ _AES_KEY_BYTES = (16, 24, 32)
 
 def new_wrapping_key(wrapping_key_spec: str) -> tuple[bytes, bytes]:
     """A fresh RSA wrapping key pair: (PKCS#8 DER private key, DER SubjectPublicKeyInfo)."""
-    private = rsa.generate_private_key(public_exponent=65537, key_size=int(wrapping_key_spec.removeprefix("RSA_")))
+    private = rsa_private_key(int(wrapping_key_spec.removeprefix("RSA_")))
     return pkcs8(private), spki(private.public_key())
 
 

@@ -59,12 +59,36 @@ def check_supported(key_spec: str) -> None:
         raise UnsupportedError(reason)
 
 
+# RSA keys made ahead, off the event loop, for a request about to need one (see ``make_rsa_ahead``).
+_RSA_MADE_AHEAD: dict[int, list[rsa.RSAPrivateKey]] = {}
+_MAX_AHEAD = 4
+
+
+def make_rsa_ahead(key_spec: str) -> None:
+    """Make a fresh ``RSA_<bits>`` key for the next ``rsa_private_key`` call of that size. Meant for a worker
+    thread (OpenSSL generates without holding the GIL): a 4096-bit key takes up to a second, which on the event
+    loop would stall every other request of the worker. Keys made ahead are never shown to anyone before use."""
+    bits = int(key_spec.removeprefix("RSA_"))
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    ready = _RSA_MADE_AHEAD.setdefault(bits, [])
+    if len(ready) < _MAX_AHEAD:
+        ready.append(key)  # list.append and list.pop are atomic: no lock between this thread and the loop
+
+
+def rsa_private_key(bits: int) -> rsa.RSAPrivateKey:
+    """A fresh RSA key: one made ahead if there is one, else made now."""
+    try:
+        return _RSA_MADE_AHEAD.get(bits, []).pop()
+    except IndexError:
+        return rsa.generate_private_key(public_exponent=65537, key_size=bits)
+
+
 def generate_private(key_spec: str) -> Any:
     """A fresh private key object of an asymmetric spec."""
     check_supported(key_spec)
     fam = specs.family(key_spec)
     if fam is Family.RSA:
-        return rsa.generate_private_key(public_exponent=65537, key_size=int(key_spec.removeprefix("RSA_")))
+        return rsa_private_key(int(key_spec.removeprefix("RSA_")))
     if key_spec in CURVES:
         return ec.generate_private_key(CURVES[key_spec]())
     if fam is Family.EDWARDS:

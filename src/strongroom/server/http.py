@@ -25,7 +25,7 @@ from strongroom.protocols.http import HttpRequest, HttpResponse
 
 log = logging.getLogger("strongroom.http")
 
-Handler = Callable[[HttpRequest], HttpResponse]
+Handler = Callable[[HttpRequest], "HttpResponse | Awaitable[HttpResponse]"]
 
 MAX_BODY_BYTES = 1 << 20  # 1 MiB: far above any KMS request (a 32 KB policy, a 6 KB ciphertext)
 MAX_HEADER_BYTES = 64 << 10
@@ -51,7 +51,8 @@ def _error(status: int, code: str, message: str) -> HttpResponse:
 
 class HttpProtocol(asyncio.Protocol):
     __slots__ = ("_handler", "_secure", "_transport", "_parser", "_url", "_headers", "_header_bytes",
-                 "_body", "_body_bytes", "_too_large", "_client_ip", "_closing", "last_active", "_server")
+                 "_body", "_body_bytes", "_too_large", "_client_ip", "_closing", "last_active", "_server",
+                 "_awaiting", "_queued")
 
     def __init__(self, handler: Handler, secure: bool, server: ServerState) -> None:
         self._handler = handler
@@ -62,6 +63,8 @@ class HttpProtocol(asyncio.Protocol):
         self._reset()
         self._client_ip = ""
         self._closing = False
+        self._awaiting = False  # an answer is being awaited: later requests wait their turn in ``_queued``
+        self._queued: list[tuple[HttpRequest, bool]] = []
         self.last_active = time.monotonic()
 
     def _reset(self) -> None:
@@ -137,14 +140,41 @@ class HttpProtocol(asyncio.Protocol):
         )
         close = not self._parser.should_keep_alive()
         self._reset()
+        if self._awaiting:  # pipelined behind an awaited answer: answers leave in request order
+            self._queued.append((request, close))
+            return
+        self._respond(request, close)
+
+    def _respond(self, request: HttpRequest, close: bool) -> None:
         try:
-            response = self._handler(request)
+            result = self._handler(request)
+        except Exception:
+            log.exception("request handler failed")
+            result = _error(500, "InternalFailure", "An internal error occurred.")
+        if close:
+            self._closing = True  # answer this one, read no more
+        if isinstance(result, HttpResponse):
+            self._server.answer(self, render(result, close=close), close)
+            return
+        self._awaiting = True
+        if self._transport is not None:
+            self._transport.pause_reading()
+        asyncio.ensure_future(result).add_done_callback(lambda task: self._answer_awaited(task, close))
+
+    def _answer_awaited(self, task: asyncio.Future[HttpResponse], close: bool) -> None:
+        if task.cancelled():  # the server is stopping
+            return
+        try:
+            response = task.result()
         except Exception:
             log.exception("request handler failed")
             response = _error(500, "InternalFailure", "An internal error occurred.")
-        if close:
-            self._closing = True  # answer this one, read no more
+        self._awaiting = False
         self._server.answer(self, render(response, close=close), close)
+        while self._queued and not self._awaiting:
+            self._respond(*self._queued.pop(0))
+        if not self._awaiting and self._transport is not None and not self._closing:
+            self._transport.resume_reading()
 
     def deliver(self, data: bytes, close: bool) -> None:
         if self._transport is not None:

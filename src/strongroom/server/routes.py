@@ -4,11 +4,15 @@
 answers 200 only when the node can serve keys (unsealed, store answering), else 503 (for load balancers);
 ``GET /metrics`` is the Prometheus exposition. Every other request is timed, counted and access-logged; while
 sealed, the AWS adapter refuses each API request with a retryable 503 (and records it in the audit trail).
+A request that will generate an RSA key gets that key made in a worker thread first (the answer is awaited).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
+from collections.abc import Awaitable
 
 import orjson
 
@@ -19,6 +23,7 @@ from strongroom.server.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from strongroom.server.metrics import Metrics
 from strongroom.service.key_hierarchy import SEALED_MESSAGE
 
+log = logging.getLogger("strongroom.http")
 _OK = b'{"status":"ok"}'
 _SEALED = orjson.dumps({"status": "sealed", "message": SEALED_MESSAGE})
 
@@ -29,10 +34,24 @@ class Router:
         self._core = aws.core
         self._metrics = metrics
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
         if request.method == "GET" and request.path in ("/health", "/ready", "/metrics"):
             return self._operational(request.path)
         started = time.perf_counter()
+        key_spec = None if self._core.sealed else self._aws.key_to_make_first(request)
+        if key_spec is not None:
+            return self._after_making(key_spec, request, started)
+        return self._handle(request, started)
+
+    async def _after_making(self, key_spec: str, request: HttpRequest, started: float) -> HttpResponse:
+        """An RSA key takes up to a second to generate: make it in a worker thread, then handle the request."""
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, self._core.make_key_ahead, key_spec)
+        except Exception:  # the request then generates its key itself
+            log.exception("could not make a %s key ahead", key_spec)
+        return self._handle(request, started)
+
+    def _handle(self, request: HttpRequest, started: float) -> HttpResponse:
         response = self._aws.handle(request)
         elapsed = time.perf_counter() - started
         facts = response.facts or {}

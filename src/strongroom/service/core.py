@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from strongroom.crypto.keygen import make_rsa_ahead
 from strongroom.domain.clock import Clock, SystemClock
 from strongroom.domain.limits import Limits
 from strongroom.service.admin import AdminService
@@ -23,6 +24,8 @@ from strongroom.service.quotas import Quotas
 from strongroom.service.rotation import RotationService
 from strongroom.storage.base import Store
 from strongroom.trust.base import RootOfTrust
+
+RSA_SPECS_MADE_AHEAD = frozenset({"RSA_2048", "RSA_3072", "RSA_4096"})
 
 
 class Core:
@@ -70,6 +73,14 @@ class Core:
     def unseal_with_kek(self, kek: bytes | bytearray) -> None:
         """Unseal with a KEK the node's supervisor unwrapped (see ``server/unsealer.py``)."""
         self.secrets.adopt(kek)
+
+    @staticmethod
+    def make_key_ahead(key_spec: str) -> None:
+        """Make the RSA key (``RSA_2048``/``3072``/``4096``) that a request about to run will generate, on the
+        calling thread: servers call this from a worker thread so that the slow generation stays off their event
+        loop. Any other spec is ignored."""
+        if key_spec in RSA_SPECS_MADE_AHEAD:
+            make_rsa_ahead(key_spec)
 
     def seal(self) -> None:
         """Forget the KEK and every unwrapped secret derived from it."""

@@ -33,6 +33,9 @@ TARGET_PREFIX = "TrentService."
 CONTENT_TYPE = "application/x-amz-json-1.1"
 _ACCEPTED_CONTENT_TYPES = (CONTENT_TYPE, "application/json")
 _MAX_CALLERS = 4096
+# Requests that generate an RSA key, and the member naming its spec.
+_MAKES_A_KEY = {"CreateKey": ("KeySpec", "CustomerMasterKeySpec"), "GenerateDataKeyPair": ("KeyPairSpec",),
+                "GenerateDataKeyPairWithoutPlaintext": ("KeyPairSpec",), "GetParametersForImport": ("WrappingKeySpec",)}
 
 
 @dataclass(slots=True)
@@ -136,6 +139,22 @@ class AwsKmsApp:
         if "GrantTokens" in params:
             self.core.grants.check_tokens(params["GrantTokens"])
         return OPERATIONS[operation](self.core, ctx, params) or {}
+
+    @staticmethod
+    def key_to_make_first(request: HttpRequest) -> str | None:
+        """The RSA key spec this request will generate, if it names one: the server makes that key off its event
+        loop before handling the request (``Core.make_key_ahead``). Only a hint: nothing is checked here."""
+        target = request.headers.get("x-amz-target", "")
+        members = _MAKES_A_KEY.get(target[len(TARGET_PREFIX):]) if target.startswith(TARGET_PREFIX) else None
+        if members is None or b"RSA_" not in request.body:
+            return None
+        try:
+            body = orjson.loads(request.body)
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(body, dict) or body.get("Origin", "AWS_KMS") != "AWS_KMS":
+            return None
+        return next((v for v in map(body.get, members) if isinstance(v, str) and v.startswith("RSA_")), None)
 
     def _caller(self, key: AccessKey) -> Caller:
         """One Caller per access key while the credentials cache holds that key (keyed by its object)."""

@@ -1,4 +1,5 @@
-"""Sealing the core empties what the AWS adapter keeps of access keys, and refuses (and records) the next call."""
+"""The AWS adapter: sealing empties what it keeps of access keys and refuses (and records) the next call; which
+requests generate an RSA key the server should make first."""
 
 from __future__ import annotations
 
@@ -34,3 +35,19 @@ def test_seal_drops_cached_access_keys_and_refuses_before_reading_any(data_dir) 
     assert last["userIdentity"] == {"type": "Unknown", "accessKeyId": key.access_key_id}
     assert orjson.loads(refused.body)["__type"] == "KMSInternalException"
     core.close()
+
+
+def test_requests_that_generate_an_rsa_key_are_recognised() -> None:
+    def spec(operation: str, body: bytes) -> str | None:
+        request = HttpRequest(method="POST", path="/", query="", headers={"x-amz-target": f"TrentService.{operation}"},
+                              body=body, client_ip="127.0.0.1", secure=False)
+        return AwsKmsApp.key_to_make_first(request)
+
+    assert spec("CreateKey", b'{"KeySpec":"RSA_4096","KeyUsage":"SIGN_VERIFY"}') == "RSA_4096"
+    assert spec("CreateKey", b'{"CustomerMasterKeySpec":"RSA_2048"}') == "RSA_2048"
+    assert spec("GenerateDataKeyPair", b'{"KeyId":"k","KeyPairSpec":"RSA_3072"}') == "RSA_3072"
+    assert spec("GetParametersForImport", b'{"KeyId":"k","WrappingKeySpec":"RSA_4096"}') == "RSA_4096"
+    assert spec("CreateKey", b'{"KeySpec":"RSA_4096","Origin":"EXTERNAL"}') is None  # nothing is generated
+    assert spec("CreateKey", b'{"KeySpec":"ECC_NIST_P256"}') is None
+    assert spec("Encrypt", b'{"KeyId":"RSA_4096"}') is None
+    assert spec("CreateKey", b'{"KeySpec":"RSA_4096"') is None  # not JSON: the handler will say so
