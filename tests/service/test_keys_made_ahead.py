@@ -23,3 +23,11 @@ def test_other_specs_are_not_made_ahead() -> None:
     for spec in ("RSA_1024", "RSA_999999", "ECC_NIST_P256", "SYMMETRIC_DEFAULT"):
         Core.make_key_ahead(spec)
     assert {bits: len(keys) for bits, keys in keygen._RSA_MADE_AHEAD.items()} == before
+
+
+def test_keys_nobody_uses_stop_being_made(monkeypatch) -> None:
+    monkeypatch.setattr(keygen, "_MAX_AHEAD", 2)
+    monkeypatch.setattr(keygen, "_RSA_MADE_AHEAD", {})
+    for _ in range(5):  # as if five requests were refused after their keys were made
+        Core.make_key_ahead("RSA_2048")
+    assert len(keygen._RSA_MADE_AHEAD[2048]) == 2

@@ -7,6 +7,7 @@ DER PrivateKeyInfo for every asymmetric spec (ML-DSA and ML-KEM in seed form, as
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 
 import cryptography
@@ -61,7 +62,9 @@ def check_supported(key_spec: str) -> None:
 
 # RSA keys made ahead, off the event loop, for a request about to need one (see ``make_rsa_ahead``).
 _RSA_MADE_AHEAD: dict[int, list[rsa.RSAPrivateKey]] = {}
-_MAX_AHEAD = 4
+_RSA_BEING_MADE: dict[int, int] = {}
+_MAX_AHEAD = 8  # per size, made and being made: requests that never use theirs cannot make more
+_ahead_lock = threading.Lock()
 
 
 def make_rsa_ahead(key_spec: str) -> None:
@@ -69,18 +72,26 @@ def make_rsa_ahead(key_spec: str) -> None:
     thread (OpenSSL generates without holding the GIL): a 4096-bit key takes up to a second, which on the event
     loop would stall every other request of the worker. Keys made ahead are never shown to anyone before use."""
     bits = int(key_spec.removeprefix("RSA_"))
-    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
-    ready = _RSA_MADE_AHEAD.setdefault(bits, [])
-    if len(ready) < _MAX_AHEAD:
-        ready.append(key)  # list.append and list.pop are atomic: no lock between this thread and the loop
+    with _ahead_lock:
+        if len(_RSA_MADE_AHEAD.get(bits, ())) + _RSA_BEING_MADE.get(bits, 0) >= _MAX_AHEAD:
+            return
+        _RSA_BEING_MADE[bits] = _RSA_BEING_MADE.get(bits, 0) + 1
+    try:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+        with _ahead_lock:
+            _RSA_MADE_AHEAD.setdefault(bits, []).append(key)
+    finally:
+        with _ahead_lock:
+            _RSA_BEING_MADE[bits] -= 1
 
 
 def rsa_private_key(bits: int) -> rsa.RSAPrivateKey:
     """A fresh RSA key: one made ahead if there is one, else made now."""
-    try:
-        return _RSA_MADE_AHEAD.get(bits, []).pop()
-    except IndexError:
-        return rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    with _ahead_lock:
+        ready = _RSA_MADE_AHEAD.get(bits)
+        if ready:
+            return ready.pop()
+    return rsa.generate_private_key(public_exponent=65537, key_size=bits)
 
 
 def generate_private(key_spec: str) -> Any:

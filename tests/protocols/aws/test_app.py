@@ -37,17 +37,23 @@ def test_seal_drops_cached_access_keys_and_refuses_before_reading_any(data_dir) 
     core.close()
 
 
-def test_requests_that_generate_an_rsa_key_are_recognised() -> None:
-    def spec(operation: str, body: bytes) -> str | None:
-        request = HttpRequest(method="POST", path="/", query="", headers={"x-amz-target": f"TrentService.{operation}"},
-                              body=body, client_ip="127.0.0.1", secure=False)
-        return AwsKmsApp.key_to_make_first(request)
+def test_signed_requests_that_generate_an_rsa_key_are_recognised(data_dir) -> None:
+    core = open_core(data_dir)
+    app = AwsKmsApp(core)
+    key = core.credentials.create(ACCOUNT).key
 
-    assert spec("CreateKey", b'{"KeySpec":"RSA_4096","KeyUsage":"SIGN_VERIFY"}') == "RSA_4096"
-    assert spec("CreateKey", b'{"CustomerMasterKeySpec":"RSA_2048"}') == "RSA_2048"
-    assert spec("GenerateDataKeyPair", b'{"KeyId":"k","KeyPairSpec":"RSA_3072"}') == "RSA_3072"
-    assert spec("GetParametersForImport", b'{"KeyId":"k","WrappingKeySpec":"RSA_4096"}') == "RSA_4096"
-    assert spec("CreateKey", b'{"KeySpec":"RSA_4096","Origin":"EXTERNAL"}') is None  # nothing is generated
-    assert spec("CreateKey", b'{"KeySpec":"ECC_NIST_P256"}') is None
-    assert spec("Encrypt", b'{"KeyId":"RSA_4096"}') is None
-    assert spec("CreateKey", b'{"KeySpec":"RSA_4096"') is None  # not JSON: the handler will say so
+    def spec(operation: str, **params) -> str | None:
+        return app.key_to_make_first(signed_request(key, operation, **params))
+
+    assert spec("CreateKey", KeySpec="RSA_4096", KeyUsage="SIGN_VERIFY") == "RSA_4096"
+    assert spec("CreateKey", CustomerMasterKeySpec="RSA_2048") == "RSA_2048"
+    assert spec("GenerateDataKeyPair", KeyId="k", KeyPairSpec="RSA_3072") == "RSA_3072"
+    assert spec("GetParametersForImport", KeyId="k", WrappingKeySpec="RSA_4096") == "RSA_4096"
+    assert spec("CreateKey", KeySpec="RSA_4096", Origin="EXTERNAL") is None  # nothing is generated
+    assert spec("CreateKey", KeySpec="ECC_NIST_P256") is None
+    assert spec("Encrypt", KeyId="RSA_4096", Plaintext="eA==") is None
+    for body in (b'{"KeySpec":"RSA_4096"}', b'{"KeySpec":"RSA_4096"'):  # unsigned; not even JSON
+        unsigned = HttpRequest(method="POST", path="/", query="", headers={"x-amz-target": "TrentService.CreateKey"},
+                               body=body, client_ip="127.0.0.1", secure=False)
+        assert app.key_to_make_first(unsigned) is None  # nobody known asked: the server generates nothing
+    core.close()

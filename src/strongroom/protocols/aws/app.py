@@ -140,10 +140,10 @@ class AwsKmsApp:
             self.core.grants.check_tokens(params["GrantTokens"])
         return OPERATIONS[operation](self.core, ctx, params) or {}
 
-    @staticmethod
-    def key_to_make_first(request: HttpRequest) -> str | None:
-        """The RSA key spec this request will generate, if it names one: the server makes that key off its event
-        loop before handling the request (``Core.make_key_ahead``). Only a hint: nothing is checked here."""
+    def key_to_make_first(self, request: HttpRequest) -> str | None:
+        """The RSA key spec this request will generate, if it names one and is signed by a known access key: the
+        server makes that key off its event loop before handling the request (``Core.make_key_ahead``). Nothing
+        else is checked here (the handler does it all); an unsigned request never makes the server generate."""
         target = request.headers.get("x-amz-target", "")
         members = _MAKES_A_KEY.get(target[len(TARGET_PREFIX):]) if target.startswith(TARGET_PREFIX) else None
         if members is None or b"RSA_" not in request.body:
@@ -154,7 +154,14 @@ class AwsKmsApp:
             return None
         if not isinstance(body, dict) or body.get("Origin", "AWS_KMS") != "AWS_KMS":
             return None
-        return next((v for v in map(body.get, members) if isinstance(v, str) and v.startswith("RSA_")), None)
+        spec = next((v for v in map(body.get, members) if isinstance(v, str) and v.startswith("RSA_")), None)
+        if spec is None:
+            return None
+        try:
+            self.verifier.verify(request)
+        except SigV4Error:
+            return None
+        return spec
 
     def _caller(self, key: AccessKey) -> Caller:
         """One Caller per access key while the credentials cache holds that key (keyed by its object)."""
