@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from strongroom.crypto.keygen import make_rsa_ahead
 from strongroom.domain.clock import Clock, SystemClock
+from strongroom.domain.key_specs import FAMILY, Family
 from strongroom.domain.limits import Limits
 from strongroom.service.admin import AdminService
 from strongroom.service.aliases import AliasService
@@ -24,8 +25,6 @@ from strongroom.service.quotas import Quotas
 from strongroom.service.rotation import RotationService
 from strongroom.storage.base import Store
 from strongroom.trust.base import RootOfTrust
-
-RSA_SPECS_MADE_AHEAD = frozenset({"RSA_2048", "RSA_3072", "RSA_4096"})
 
 
 class Core:
@@ -79,7 +78,7 @@ class Core:
         """Make the RSA key (``RSA_2048``/``3072``/``4096``) that a request about to run will generate, on the
         calling thread: servers call this from a worker thread so that the slow generation stays off their event
         loop. Any other spec is ignored."""
-        if key_spec in RSA_SPECS_MADE_AHEAD:
+        if FAMILY.get(key_spec) is Family.RSA:
             make_rsa_ahead(key_spec)
 
     def seal(self) -> None:

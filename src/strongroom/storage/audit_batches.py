@@ -14,6 +14,7 @@ their events here. Purging removes whole batches whose latest event is older tha
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import orjson
@@ -160,3 +161,31 @@ class AuditBatches:
                         return stored
             if len(page) < _PAGE:
                 return None
+
+
+class AuditBatchStore:
+    """The audit-trail methods of ``Store``, the same for both stores: a store sets ``_audit`` (its dialect's
+    ``AuditBatches``) and has ``transaction``."""
+
+    _audit: AuditBatches
+    transaction: Callable[..., AbstractContextManager[None]]
+
+    def last_audit_link(self) -> tuple[int, bytes] | None:
+        return self._audit.last_link()
+
+    def append_audit(self, rows: list[StoredAuditEvent]) -> None:
+        with self.transaction(cached=False):
+            self._audit.append(rows)
+
+    def query_audit(self, where: AuditFilter) -> list[StoredAuditEvent]:
+        return self._audit.query(where)
+
+    def purge_audit(self, before: float) -> int:
+        with self.transaction(cached=False):
+            return self._audit.purge(before)
+
+    def first_audit_time(self) -> float | None:
+        return self._audit.first_time()
+
+    def last_key_usage(self, key_arn: str, event_names: tuple[str, ...]) -> StoredAuditEvent | None:
+        return self._audit.last_key_usage(key_arn, event_names)

@@ -31,11 +31,10 @@ from psycopg import conninfo
 from psycopg_pool import ConnectionPool
 
 from strongroom.domain.aliases import Alias
-from strongroom.domain.audit import AuditFilter, StoredAuditEvent
 from strongroom.domain.grants import Grant
 from strongroom.domain.keys import Key
 from strongroom.errors import AlreadyExistsError, DependencyUnavailableError, InternalError
-from strongroom.storage.audit_batches import AuditBatches
+from strongroom.storage.audit_batches import AuditBatches, AuditBatchStore
 from strongroom.storage.migrations import migrations_for
 from strongroom.storage.pg_changes import CHANNEL, ChangeFeed
 from strongroom.storage.records import StoredAccessKey, StoredUser, StoredVersion
@@ -88,7 +87,7 @@ def connection_settings(dsn: str, *, connect_timeout: float, statement_timeout: 
     return settings
 
 
-class PostgresStore:
+class PostgresStore(AuditBatchStore):
     dialect = "postgres"
 
     def __init__(self, dsn: str, *, max_connections: int = 4, connect_timeout: float = 3.0,
@@ -347,28 +346,6 @@ class PostgresStore:
         rows = self._rows("SELECT policy_name, document FROM identity_policies WHERE account_id = %s AND "
                           "user_name = %s ORDER BY policy_name", (account_id, user_name))
         return dict(rows)
-
-    # --- audit trail ---------------------------------------------------------------------------
-
-    def last_audit_link(self) -> tuple[int, bytes] | None:
-        return self._audit.last_link()
-
-    def append_audit(self, rows: list[StoredAuditEvent]) -> None:
-        with self.transaction(cached=False):
-            self._audit.append(rows)
-
-    def query_audit(self, where: AuditFilter) -> list[StoredAuditEvent]:
-        return self._audit.query(where)
-
-    def purge_audit(self, before: float) -> int:
-        with self.transaction(cached=False):
-            return self._audit.purge(before)
-
-    def first_audit_time(self) -> float | None:
-        return self._audit.first_time()
-
-    def last_key_usage(self, key_arn: str, event_names: tuple[str, ...]) -> StoredAuditEvent | None:
-        return self._audit.last_key_usage(key_arn, event_names)
 
     # --- grants -------------------------------------------------------------------------------
 

@@ -19,11 +19,10 @@ from pathlib import Path
 import orjson
 
 from strongroom.domain.aliases import Alias
-from strongroom.domain.audit import AuditFilter, StoredAuditEvent
 from strongroom.domain.grants import Grant
 from strongroom.domain.keys import Key, KeyState
 from strongroom.errors import AlreadyExistsError, InternalError
-from strongroom.storage.audit_batches import AuditBatches
+from strongroom.storage.audit_batches import AuditBatches, AuditBatchStore
 from strongroom.storage.migrations import migrations_for
 from strongroom.storage.records import StoredAccessKey, StoredUser, StoredVersion
 from strongroom.storage.tables import Catalog, Table
@@ -97,7 +96,7 @@ def _reason(exc: BaseException) -> str:
     return text
 
 
-class SqliteStore:
+class SqliteStore(AuditBatchStore):
     dialect = "sqlite"
 
     def __init__(self, path: Path, *, busy_timeout_ms: int = 10_000, background_checkpoints: bool = False) -> None:
@@ -364,28 +363,6 @@ class SqliteStore:
         rows = self._db.execute("SELECT policy_name, document FROM identity_policies WHERE account_id = ? AND "
                                 "user_name = ? ORDER BY policy_name", (account_id, user_name))
         return dict(rows.fetchall())
-
-    # --- audit trail ---------------------------------------------------------------------------
-
-    def last_audit_link(self) -> tuple[int, bytes] | None:
-        return self._audit.last_link()
-
-    def append_audit(self, rows: list[StoredAuditEvent]) -> None:
-        with self.transaction(cached=False):
-            self._audit.append(rows)
-
-    def query_audit(self, where: AuditFilter) -> list[StoredAuditEvent]:
-        return self._audit.query(where)
-
-    def purge_audit(self, before: float) -> int:
-        with self.transaction(cached=False):
-            return self._audit.purge(before)
-
-    def first_audit_time(self) -> float | None:
-        return self._audit.first_time()
-
-    def last_key_usage(self, key_arn: str, event_names: tuple[str, ...]) -> StoredAuditEvent | None:
-        return self._audit.last_key_usage(key_arn, event_names)
 
     # --- grants -------------------------------------------------------------------------------
 
