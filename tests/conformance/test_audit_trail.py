@@ -13,6 +13,8 @@ import pytest
 from botocore.exceptions import ClientError
 from kms_harness import ServerProcess, clean_env, signed_call
 
+from tests.storage.audit_rows import audit_text, tamper
+
 
 def audit_cli(data_dir, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "strongroom", "audit", *args, "--data-dir", str(data_dir)],
@@ -68,7 +70,7 @@ def test_every_request_is_one_event_with_the_right_fields_and_no_secrets(fresh) 
     assert events[6]["userIdentity"] == {"type": "Unknown", "accessKeyId": "AKIAUNKNOWNUNKNOWN00"}
 
     exported = audit_cli(fresh.data_dir, "export", "-").stdout
-    raw = (fresh.data_dir / "strongroom.db").read_bytes()
+    raw = (fresh.data_dir / "strongroom.db").read_bytes() + audit_text(fresh.data_dir / "strongroom.db")
     for secret in (plaintext, data_key["Plaintext"], calls[0]["CiphertextBlob"]):
         for form in (secret, base64.b64encode(secret)):
             assert form not in exported.encode() and form not in raw
@@ -89,9 +91,7 @@ def test_cli_filters_follow_free_listing_and_verify(fresh) -> None:
     done = audit_cli(fresh.data_dir, "verify")
     assert done.returncode == 0 and "intact: 2 events" in done.stdout
 
-    with sqlite3.connect(fresh.data_dir / "strongroom.db") as db:
-        db.execute("UPDATE audit_batches SET events = replace(events, '\"eventName\":\"Encrypt\"', "
-                   "'\"eventName\":\"Decrypt\"') WHERE first_seq <= 2 AND last_seq >= 2")
+    tamper(fresh.data_dir / "strongroom.db", 2, '"eventName":"Encrypt"', '"eventName":"Decrypt"')
     done = audit_cli(fresh.data_dir, "verify")
     assert done.returncode == 1 and "broken at event 2" in done.stderr
 

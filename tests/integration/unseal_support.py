@@ -19,6 +19,7 @@ from strongroom.crypto.wrapping import KeyEncryptionKey
 from strongroom.server.seal_control import call
 from strongroom.service.key_hierarchy import material_label
 from tests.conformance.kms_harness import ServerInfo, clean_env
+from tests.storage.audit_rows import audit_text
 
 
 def operator(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -101,6 +102,7 @@ def secrets_at_rest(data_dir: Path, kek: bytes) -> dict[str, bytes]:
 def assert_nothing_in_the_clear(data_dir: Path, needles: dict[str, bytes]) -> None:
     """No needle appears in the database files, raw, base64 or hex."""
     haystack = b"".join(p.read_bytes() for p in data_dir.glob("strongroom.db*"))
+    haystack += audit_text(data_dir / "strongroom.db")
     assert len(haystack) > 4096
     for name, needle in needles.items():
         assert len(needle) >= 8, name

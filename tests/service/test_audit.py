@@ -4,6 +4,7 @@ import sqlite3
 
 from strongroom.domain.audit import AuditEvent, AuditFilter
 from strongroom.domain.keys import DAY_SECONDS
+from tests.storage.audit_rows import tamper
 
 
 def event(n: int, key: str | None = None, error: str | None = None, name: str = "Encrypt") -> AuditEvent:
@@ -16,8 +17,7 @@ def test_chain_intact_then_tampering_and_deletion_found(core, data_dir):
         core.audit.record(event(n))
     check = core.audit.verify()
     assert check.intact and check.events == 5
-    with sqlite3.connect(data_dir / "strongroom.db") as db:
-        db.execute("UPDATE audit_batches SET events = replace(events, '\"n\":3', '\"n\":4') WHERE first_seq = 3")
+    tamper(data_dir / "strongroom.db", 3, '"n":3', '"n":4')
     broken = core.audit.verify()
     assert (broken.first_broken_seq, broken.reason) == (3, "its content does not match its hash")
     with sqlite3.connect(data_dir / "strongroom.db") as db:

@@ -8,6 +8,7 @@ import pytest
 from strongroom.errors import DisabledError
 from strongroom.storage.migrations import migrations_for
 from tests.conftest import open_core
+from tests.storage.audit_rows import audit_text
 
 
 def test_everything_survives_reopen(data_dir, ctx):
@@ -45,6 +46,7 @@ def test_database_holds_no_plaintext_material_or_secrets(data_dir, ctx):
     raw = (data_dir / "strongroom.db").read_bytes()
     wal = data_dir / "strongroom.db-wal"
     raw += wal.read_bytes() if wal.exists() else b""
+    raw += audit_text(data_dir / "strongroom.db")
     assert secret.encode() not in raw and b"plain-text-payload" not in raw
     assert material.material_id.encode() in raw  # sanity: we did read the right file
     with sqlite3.connect(data_dir / "strongroom.db") as db:

@@ -46,6 +46,9 @@ def check_migrated(store: Store) -> None:
     assert used is not None and used.seq == 2
     trail.record(trail.query(AuditFilter(after_seq=2))[0].event)  # the chain goes on from the migrated events
     assert trail.verify().intact and trail.verify().events == 4
+    stored = [bytes(events)[:1] for _, events in
+              store._audit._rows("SELECT first_seq, events FROM audit_batches ORDER BY first_seq", ())]
+    assert stored == [b"[", b"[", b"[", b"\x78"]  # migrated batches as UTF-8 text, the new one zlib-compressed
 
 
 def test_sqlite(tmp_path: Path) -> None:
