@@ -85,6 +85,12 @@ def make_rsa_ahead(key_spec: str) -> None:
             _RSA_BEING_MADE[bits] -= 1
 
 
+def forget_keys_made_ahead() -> None:
+    """Drop the keys made ahead and not yet used (a sealing node keeps no private key it has not stored)."""
+    with _ahead_lock:
+        _RSA_MADE_AHEAD.clear()
+
+
 def rsa_private_key(bits: int) -> rsa.RSAPrivateKey:
     """A fresh RSA key: one made ahead if there is one, else made now."""
     with _ahead_lock:

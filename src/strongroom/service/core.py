@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from strongroom.crypto.keygen import make_rsa_ahead
+from strongroom.crypto.keygen import forget_keys_made_ahead, make_rsa_ahead
 from strongroom.domain.clock import Clock, SystemClock
 from strongroom.domain.key_specs import FAMILY, Family
 from strongroom.domain.limits import Limits
@@ -82,9 +82,10 @@ class Core:
             make_rsa_ahead(key_spec)
 
     def seal(self) -> None:
-        """Forget the KEK and every unwrapped secret derived from it."""
+        """Forget the KEK, every unwrapped secret derived from it and the private keys made ahead."""
         self.secrets.seal()
         self.caches.clear_all()
+        forget_keys_made_ahead()
 
     def close(self) -> None:
         self.store.close()
