@@ -68,6 +68,21 @@ def test_deny_on_an_encryption_context_condition(server, kms) -> None:
     assert json.loads(kms.get_key_policy(KeyId=key_id)["Policy"]) == policy
 
 
+def test_each_user_may_encrypt_only_under_its_own_name(server, kms) -> None:
+    """One identity policy for every user, bound to each by ``${aws:username}`` in the encryption context."""
+    key = kms.create_key()["KeyMetadata"]
+    own_context = [{"Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": key["Arn"],
+                    "Condition": {"StringEquals": {"kms:EncryptionContext:owner": "${aws:username}"}}}]
+    alice_arn, alice = new_user(server, TEST_ACCOUNT_ID, own_context)
+    _, bob = new_user(server, TEST_ACCOUNT_ID, own_context)
+    alice_name = alice_arn.rsplit("/", 1)[1]
+    blob = alice.encrypt(KeyId=key["Arn"], Plaintext=b"x", EncryptionContext={"owner": alice_name})["CiphertextBlob"]
+    assert alice.decrypt(CiphertextBlob=blob, EncryptionContext={"owner": alice_name})["Plaintext"] == b"x"
+    denied(bob.decrypt, CiphertextBlob=blob, EncryptionContext={"owner": alice_name})
+    denied(bob.encrypt, KeyId=key["Arn"], Plaintext=b"x", EncryptionContext={"owner": alice_name})
+    denied(alice.encrypt, KeyId=key["Arn"], Plaintext=b"x", EncryptionContext={"owner": "${aws:username}"})
+
+
 def test_cross_account_decrypt(server, kms) -> None:
     policy = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{TEST_ACCOUNT_ID}:root"}, "Action": "kms:*",

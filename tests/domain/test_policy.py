@@ -161,6 +161,38 @@ def test_encryption_context_key_is_case_sensitive_condition_name_is_not():
     assert run(document, request=facts(context={"dept": "ops"})) is Effect.NONE
 
 
+def test_policy_variables_are_substituted_per_request():
+    alice = facts(**{"aws:username": "alice"}, context={"owner": "alice"})
+    own = policy(allow({"AWS": ALICE}, condition={"StringEquals": {"kms:EncryptionContext:owner": "${aws:username}"}}))
+    assert run(own, request=alice) is Effect.ALLOW
+    assert run(own, request=facts(**{"aws:username": "alice"}, context={"owner": "bob"})) is Effect.NONE
+    assert run(own, request=facts(context={"owner": "${aws:username}"})) is Effect.NONE  # no user name: no match
+    negated = policy(allow({"AWS": ALICE}, condition={"StringNotEquals": {"kms:EncryptionContext:owner":
+                                                                          "${aws:username}"}}))
+    assert run(negated, request=alice) is Effect.NONE
+    folded = policy(allow({"AWS": ALICE}, condition={"StringEqualsIgnoreCase": {"test:key": "Team-${aws:username}"}}))
+    assert run(folded, request=facts(**{"aws:username": "Alice", "test:key": "team-alice"})) is Effect.ALLOW
+
+
+def test_policy_variable_defaults_literal_characters_and_patterns():
+    defaulted = policy(allow({"AWS": ALICE}, condition={"StringEquals": {"test:key": "${test:absent, 'none'}"}}))
+    assert run(defaulted, request=facts(**{"test:key": "none"})) is Effect.ALLOW
+    assert run(defaulted, request=facts(**{"test:key": "x", "test:absent": "x"})) is Effect.ALLOW
+    like = policy(allow({"AWS": ALICE}, condition={"StringLike": {"test:key": "${aws:username}/*"}}))
+    assert run(like, request=facts(**{"aws:username": "alice", "test:key": "alice/docs"})) is Effect.ALLOW
+    assert run(like, request=facts(**{"aws:username": "al?ce", "test:key": "alice/docs"})) is Effect.NONE  # literal
+    star = policy(allow({"AWS": ALICE}, condition={"StringLike": {"test:key": "a${*}b"}}))
+    assert run(star, request=facts(**{"test:key": "a*b"})) is Effect.ALLOW
+    assert run(star, request=facts(**{"test:key": "axxb"})) is Effect.NONE
+
+
+def test_policy_variables_are_plain_text_in_2008_documents():
+    old = parse_policy(json.dumps({"Version": "2008-10-17", "Statement": [
+        allow({"AWS": ALICE}, condition={"StringEquals": {"test:key": "${aws:username}"}})]}))
+    assert run(old, request=facts(**{"aws:username": "alice", "test:key": "alice"})) is Effect.NONE
+    assert run(old, request=facts(**{"test:key": "${aws:username}"})) is Effect.ALLOW
+
+
 def test_resource_tags_and_lazy_values():
     calls = []
     lazy = facts(**{"kms:ResourceAliases": lambda: calls.append(1) or ["alias/a"]}, tags={"env": "prod"})

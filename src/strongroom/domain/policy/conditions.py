@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Protocol
 
+from strongroom.domain.policy.variables import Template, as_text, template
 from strongroom.errors import MalformedPolicyError
 
 Compare = Callable[[str, str], bool]
@@ -26,8 +27,11 @@ class Facts(Protocol):
 @lru_cache(maxsize=4096)
 def glob_regex(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
     """``*`` and ``?`` wildcards, everything else literal."""
-    parts = ("." * (c == "?") + ".*" * (c == "*") or re.escape(c) for c in pattern)
-    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
+    return re.compile(_glob_source(pattern), re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
+
+
+def _glob_source(pattern: str) -> str:
+    return "".join("." * (c == "?") + ".*" * (c == "*") or re.escape(c) for c in pattern)
 
 
 def _number(text: str) -> float | None:
@@ -106,14 +110,9 @@ def _valid_network(value: str) -> bool:
     return True
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def compile_condition(operator: str, key: str, raw_values: Any) -> Callable[[Facts], bool]:
-    """One ``"Operator": {"key": values}`` entry as a predicate; unknown operators are malformed."""
+def compile_condition(operator: str, key: str, raw_values: Any, *, variables: bool = False) -> Callable[[Facts], bool]:
+    """One ``"Operator": {"key": values}`` entry as a predicate; unknown operators are malformed. With
+    ``variables`` (a 2012-10-17 policy), string and ARN values may hold policy variables (``variables.py``)."""
     qualifier = None
     name = operator
     for prefix in ("ForAnyValue:", "ForAllValues:"):
@@ -125,7 +124,7 @@ def compile_condition(operator: str, key: str, raw_values: Any) -> Callable[[Fac
     values = raw_values if isinstance(raw_values, list) else [raw_values]
     if not values or not all(isinstance(v, str | int | float | bool) for v in values):
         raise MalformedPolicyError(f"Condition {operator} on {key} needs a string, number or boolean value.")
-    expected = [_text(v) for v in values]
+    expected = [as_text(v) for v in values]
 
     if name == "Null":
         if if_exists or qualifier or any(v.lower() not in ("true", "false") for v in expected):
@@ -145,8 +144,14 @@ def compile_condition(operator: str, key: str, raw_values: Any) -> Callable[[Fac
     if check is not None and not all(check(v) for v in expected):
         raise MalformedPolicyError(f"Condition {operator} on {key} has a value of the wrong type.")
 
-    def matches(actual: Any) -> bool:
-        hit = any(compare(_text(actual), e) for e in expected)
+    templates = [template(e) for e in expected] if variables and positive_name in _TEXTUAL else []
+    substituted = _substituted(positive_name, expected, templates) if any(templates) else None
+
+    def fixed(actual: str) -> bool:
+        return any(compare(actual, e) for e in expected)
+
+    def matches(actual: Any, hits: Callable[[str], bool]) -> bool:
+        hit = hits(as_text(actual))
         return not hit if negated else hit
 
     def predicate(facts: Facts) -> bool:
@@ -155,9 +160,36 @@ def compile_condition(operator: str, key: str, raw_values: Any) -> Callable[[Fac
             if qualifier == "ForAllValues":
                 return True
             return if_exists or (negated and qualifier is None)
+        hits = fixed if substituted is None else substituted(facts)
         if isinstance(value, list | tuple | set | frozenset):
             if qualifier == "ForAllValues":
-                return all(matches(v) for v in value)
-            return any(matches(v) for v in value)
-        return matches(value)
+                return all(matches(v, hits) for v in value)
+            return any(matches(v, hits) for v in value)
+        return matches(value, hits)
     return predicate
+
+
+_TEXTUAL = frozenset({"StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike"})
+
+
+def _substituted(operator: str, expected: list[str], templates: list[Template | None]
+                 ) -> Callable[[Facts], Callable[[str], bool]]:
+    """For values with policy variables: per request, the test of an actual value against the values as
+    substituted. Substituted text is literal: in a pattern only the policy's own ``*`` and ``?`` are wildcards."""
+    pattern = operator in ("StringLike", "ArnEquals", "ArnLike")
+    fold = operator == "StringEqualsIgnoreCase"
+
+    def hits(facts: Facts) -> Callable[[str], bool]:
+        if pattern:
+            sources = [_glob_source(text) if variable is None else
+                       variable.render(facts.lookup, text=_glob_source, value=re.escape)
+                       for text, variable in zip(expected, templates, strict=True)]
+            regexes = [re.compile(source, re.DOTALL) for source in sources if source is not None]
+            return lambda actual: any(r.fullmatch(actual) is not None for r in regexes)
+        values = [text if variable is None else variable.render(facts.lookup)
+                  for text, variable in zip(expected, templates, strict=True)]
+        if fold:
+            folded = {v.lower() for v in values if v is not None}
+            return lambda actual: actual.lower() in folded
+        return set(values).__contains__
+    return hits

@@ -110,7 +110,7 @@ def _actions(patterns: list[str]) -> list[str]:
     return patterns
 
 
-def _conditions(value: Any) -> tuple[Callable[[Facts], bool], ...]:
+def _conditions(value: Any, variables: bool) -> tuple[Callable[[Facts], bool], ...]:
     if value is None:
         return ()
     if not isinstance(value, dict):
@@ -120,7 +120,7 @@ def _conditions(value: Any) -> tuple[Callable[[Facts], bool], ...]:
         if not isinstance(entries, dict) or not entries:
             raise MalformedPolicyError(f"Condition {operator} must map condition keys to values.")
         for key, values in entries.items():
-            compiled.append(compile_condition(operator, key, values))
+            compiled.append(compile_condition(operator, key, values, variables=variables))
     return tuple(compiled)
 
 
@@ -135,7 +135,7 @@ def _one_of(raw: dict[str, Any], a: str, b: str, *, required: bool) -> tuple[str
     return None
 
 
-def _statement(raw: Any, *, key_policy: bool) -> Statement:
+def _statement(raw: Any, *, key_policy: bool, variables: bool) -> Statement:
     if not isinstance(raw, dict):
         raise MalformedPolicyError("Each statement must be a JSON object.")
     unknown = set(raw) - _STATEMENT_KEYS
@@ -162,7 +162,7 @@ def _statement(raw: Any, *, key_policy: bool) -> Statement:
                         negate=action_name == "NotAction"),
         resource=_matcher(_strings(resources, resource_name), ignore_case=False,
                           negate=resource_name == "NotResource"),
-        conditions=_conditions(raw.get("Condition")),
+        conditions=_conditions(raw.get("Condition"), variables),
     )
 
 
@@ -188,5 +188,6 @@ def parse_policy(text: str, *, key_policy: bool = True, max_bytes: int = MAX_POL
         statements = [statements]
     if not isinstance(statements, list) or not statements:
         raise MalformedPolicyError("The policy must contain at least one Statement.")
-    compiled = tuple(_statement(s, key_policy=key_policy) for s in statements)
+    variables = document.get("Version") == "2012-10-17"  # policy variables came with this version
+    compiled = tuple(_statement(s, key_policy=key_policy, variables=variables) for s in statements)
     return PolicyDocument(text, compiled, None if any(s.conditions for s in compiled) else {})
