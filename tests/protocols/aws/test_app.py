@@ -4,8 +4,10 @@ requests generate an RSA key the server should make first."""
 from __future__ import annotations
 
 import orjson
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
-from bench.signing import SigningKey, operation_params, sign
 from strongroom.domain.audit import AuditFilter
 from strongroom.protocols.aws.app import AwsKmsApp
 from strongroom.protocols.http import HttpRequest
@@ -13,9 +15,13 @@ from tests.conftest import ACCOUNT, open_core
 
 
 def signed_request(key, operation: str, **params) -> HttpRequest:
-    signed = sign(operation, params, 8080, SigningKey(key.access_key_id, key.secret_access_key))
-    headers = {name.lower(): value for name, value in signed.headers}
-    return HttpRequest(method="POST", path="/", query="", headers=headers, body=signed.body, client_ip="127.0.0.1",
+    """Signed by botocore's SigV4 signer, as boto3 signs a KMS call."""
+    body = orjson.dumps(params)
+    signed = AWSRequest(method="POST", url="http://127.0.0.1:8080/", data=body, headers={
+        "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": f"TrentService.{operation}"})
+    SigV4Auth(Credentials(key.access_key_id, key.secret_access_key), "kms", "us-east-1").add_auth(signed)
+    headers = {name.lower(): value for name, value in signed.headers.items()} | {"host": "127.0.0.1:8080"}
+    return HttpRequest(method="POST", path="/", query="", headers=headers, body=body, client_ip="127.0.0.1",
                        secure=False)
 
 
@@ -28,7 +34,7 @@ def test_seal_drops_cached_access_keys_and_refuses_before_reading_any(data_dir) 
 
     core.seal()
     assert not app._callers and not app.verifier.signing_keys
-    refused = app.handle(signed_request(key, "CreateKey", **operation_params("CreateKey")))
+    refused = app.handle(signed_request(key, "CreateKey"))
     assert refused.status == 503 and b"sealed" in refused.body
     last = core.audit.query(AuditFilter(errors_only=True))[-1].event.record
     assert (last["eventName"], last["errorCode"]) == ("CreateKey", "KMSInternalException")
