@@ -174,9 +174,9 @@ class Runner:
                 warm_script = self.script_for(warm_cell, warm_requests)
                 run_wrk(self.wrk, system.url, warm_script, connections=cell.connections, duration_s=warm_seconds)
             script = self.script_for(cell, requests)
-            cpu_before, box_before = tree_cpu_seconds(system.process.pid), read_box_cpu()
+            cpu_before, box_before = _cpu_seconds(system), read_box_cpu()
             result = run_wrk(self.wrk, system.url, script, connections=cell.connections, duration_s=self.duration_s)
-            cpu_after, box_after = tree_cpu_seconds(system.process.pid), read_box_cpu()
+            cpu_after, box_after = _cpu_seconds(system), read_box_cpu()
             run.result = result.as_dict()
             run.server_cpu_s = cpu_after - cpu_before
             run.box_busy_s = box_after.busy - box_before.busy
@@ -197,3 +197,7 @@ def calibrate(iterations: int = 2_000_000) -> float:
         total += i ^ 0x5A5A
     assert total
     return (time.perf_counter() - start) * 1000
+
+
+def _cpu_seconds(system: System) -> float:
+    return sum(tree_cpu_seconds(pid) for pid in system.measured_pids)

@@ -241,12 +241,12 @@ def _state(pid: int) -> str:
 
 
 def start_process(name: str, argv: Sequence[str], *, log_path: Path, env: Mapping[str, str] | None = None,
-                  cwd: Path | None = None) -> ManagedProcess:
+                  cwd: Path | None = None, user: str | None = None) -> ManagedProcess:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "wb") as log:
         popen = subprocess.Popen(
             list(argv), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env=dict(env) if env is not None else None, cwd=cwd, start_new_session=True,
+            env=dict(env) if env is not None else None, cwd=cwd, start_new_session=True, user=user,
             preexec_fn=_die_with_parent)  # noqa: PLW1509 - only a prctl, no locks involved
     return ManagedProcess(name, popen, log_path)
 

@@ -241,10 +241,14 @@ def summarise(runs: Sequence[Run], config: dict[str, Any], calibration: dict[str
     createkey_ratios = [{"connections": c, "ratio": paired_ratios(
         main_runs, {"system": "strongroom", "operation": "CreateKey", "connections": c},
         {"system": "moto", "operation": "CreateKey", "connections": c})} for c in config["createkey_concurrency"]]
+    postgres_ratios = [{"operation": operation, "connections": c, "vs_sqlite": paired_ratios(
+        main_runs, {"system": "strongroom-pg", "operation": operation, "connections": c},
+        {"system": "strongroom", "operation": operation, "connections": c})}
+        for operation in ("Encrypt", "CreateKey") for c in config.get("postgres_concurrency", [])]
     scale_cells = [row for row in aggregate(scale_runs)]
     flatness = scale_flatness(scale_runs, config["scale_keys"], config["scale_connections"])
     return {
-        "cells": cells, "ratios": ratios, "createkey_ratios": createkey_ratios,
+        "cells": cells, "ratios": ratios, "createkey_ratios": createkey_ratios, "postgres_ratios": postgres_ratios,
         "bar": bar_lines(cells, ratios, [row for row in cells if row["operation"] == "CreateKey"]),
         "scale_cells": scale_cells, "scale_flatness": flatness, "scale_verdict": scale_verdict(flatness, scale_cells),
         "noise": noise_summary(runs, cells + scale_cells, calibration),
@@ -317,6 +321,11 @@ def render_markdown(results: dict[str, Any]) -> str:
             "* **moto**: `moto_server -H 127.0.0.1` (Werkzeug; no signature checks; answers `Connection: "
             f"{s.get('moto_connection', 'close')}`, so every moto request pays a TCP connect — its behaviour, reported "
             "as is).",
+            *([f"* **strongroom-pg**: the same server with `--database postgresql://…`, on a private PostgreSQL "
+               f"{machine['versions'].get('postgresql', '')} cluster made by `initdb` for the run (its defaults: "
+               "fsync and synchronous commit on), for Encrypt and CreateKey at "
+               f"{', '.join(map(str, config['postgres_concurrency']))} connections."]
+              if config.get("postgres_concurrency") else []),
             f"* **bare**: Strongroom's HTTP stack (`strongroom.server.http`, {config['workers']} forked workers, "
             "SO_REUSEPORT) with a handler that parses the JSON body and answers a fixed Encrypt-shaped reply: the "
             "ceiling for any handler on this stack.", ""]
@@ -369,6 +378,23 @@ def render_markdown(results: dict[str, Any]) -> str:
             f"c={r['connections']}: {_ratio(r['ratio'])}" for r in s["createkey_ratios"]) + "."]
     if s.get("moto_createkey_note"):
         out += ["", s["moto_createkey_note"]]
+
+    if s.get("postgres_ratios"):
+        out += ["", "## Strongroom on PostgreSQL", "",
+                "The same server and requests with its store (keys and audit trail) in PostgreSQL instead of "
+                "SQLite; its cells are shuffled in with the others (Encrypt in the main phase, CreateKey in the "
+                "CreateKey phase). Its CPU counts PostgreSQL's processes too. Ratios are paired per repetition "
+                "against Strongroom on SQLite.", ""]
+        rows = []
+        for r in s["postgres_ratios"]:
+            on = {"operation": r["operation"], "connections": r["connections"], "mode": "fixed"}
+            pg, lite = find(s["cells"], system="strongroom-pg", **on), find(s["cells"], system="strongroom", **on)
+            rows.append([r["operation"], str(r["connections"]), _n(pg["rps"] if pg else None),
+                         _n(pg["p50_ms"] if pg else None, ".2f"), _n(pg["p99_ms"] if pg else None, ".2f"),
+                         _n(pg["cpu_s_per_1k"] if pg else None, ".3f"), _n(lite["rps"] if lite else None),
+                         _n(lite["p50_ms"] if lite else None, ".2f"), _ratio(r["vs_sqlite"], ".2f")])
+        out += _table(["operation", "conc", "PostgreSQL req/s", "p50 ms", "p99 ms", "CPU s / 1k req",
+                       "SQLite req/s", "SQLite p50 ms", "PostgreSQL / SQLite"], rows)
 
     out += ["", "## Scale: Encrypt with 100 to 1,000,000 keys in the store", ""]
     sc = results.get("scale") or {}

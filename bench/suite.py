@@ -39,15 +39,17 @@ class Plan:
     seed: int
     deadline: float  # time.monotonic() by which the run must be done
     profile_seconds: int
+    postgres_concurrency: list[int] = field(default_factory=list)  # Encrypt and CreateKey on PostgreSQL
 
     def cell_seconds(self) -> float:
         return self.duration_s + self.warmup_s + CELL_OVERHEAD_S
 
     def main_rep_seconds(self) -> float:
-        return (2 * len(self.operations) + 1) * len(self.concurrency) * self.cell_seconds()
+        cells = (2 * len(self.operations) + 1) * len(self.concurrency) + len(self.postgres_concurrency)
+        return cells * self.cell_seconds()
 
     def createkey_rep_seconds(self) -> float:
-        return 2 * len(self.createkey_concurrency) * self.cell_seconds()
+        return (2 * len(self.createkey_concurrency) + len(self.postgres_concurrency)) * self.cell_seconds()
 
     def scale_build_seconds(self) -> float:
         return 3.0 * len(self.scale_keys) + 25e-6 * sum(self.scale_keys)  # measured ~2.1 s per 100k keys
@@ -111,12 +113,12 @@ def _print_run(label: str, run: CellRun) -> None:
     c = run.cell
     keys = f" {c.keys:>9,} keys {c.mode:<6}" if c.keys else ""
     if run.error:
-        print(f"[{label}] r{run.rep} {c.system:<10} {c.operation:<15} c={c.connections:<3}{keys} "
+        print(f"[{label}] r{run.rep} {c.system:<13} {c.operation:<15} c={c.connections:<3}{keys} "
               f"ERROR {run.error[:300]}", flush=True)
         return
     r = run.result
     cpu = f"{run.cpu_s_per_1k:.3f}" if run.cpu_s_per_1k is not None else "-"
-    print(f"[{label}] r{run.rep} {c.system:<10} {c.operation:<15} c={c.connections:<3}{keys} {r['rps']:>9,.0f} req/s "
+    print(f"[{label}] r{run.rep} {c.system:<13} {c.operation:<15} c={c.connections:<3}{keys} {r['rps']:>9,.0f} req/s "
           f"p50 {r['p50_ms']:.2f} ms p99 {r['p99_ms']:.2f} ms  cpu {cpu} s/1k  errors {r['errors']}", flush=True)
 
 
@@ -127,7 +129,7 @@ def global_warmup(runner: Runner, systems: dict[str, System], operations: list[s
     """One short pass over every system and operation, so no measured cell is the first to touch a path."""
     warm = dataclasses.replace(runner, duration_s=1, warmup_s=0, gate=None)
     for name, system in systems.items():
-        for operation in (["Encrypt"] if name == "bare" else operations):
+        for operation in (operations if name in ("strongroom", "moto") else ["Encrypt"]):
             warm.run(Cell(name, operation, 8, "warmup"), system, lambda s=system, o=operation: [s.request(o)],
                      rep=-1, position=0)
 
@@ -142,6 +144,7 @@ def main_phase(runner: Runner, plan: Plan, systems: dict[str, System], reserve: 
                               lambda s=system, o=operation: [s.request(o)]))
         bare = systems["bare"]
         cells.append((Cell("bare", "Encrypt", connections), bare, lambda s=bare: [s.request("Encrypt")]))
+    cells += _postgres_cells(plan, systems, "Encrypt")
     rng = random.Random(plan.seed)
     return run_interleaved(runner, plan, cells, plan.reps, plan.main_rep_seconds(), reserve, rng=rng, label="main")
 
@@ -152,12 +155,23 @@ def createkey_phase(runner: Runner, plan: Plan, systems: dict[str, System], rese
         for name in ("strongroom", "moto"):
             system = systems[name]
             cells.append((Cell(name, "CreateKey", connections), system, lambda s=system: [s.request("CreateKey")]))
+    cells += _postgres_cells(plan, systems, "CreateKey")
     rng = random.Random(plan.seed + 1)
     # No warm-up cell for CreateKey: every request is a new durable write either way.
     no_warm = dataclasses.replace(runner, warmup_s=0)
     return run_interleaved(no_warm, plan, cells, plan.createkey_reps, plan.createkey_rep_seconds(), reserve,
                            rng=rng, label="createkey")
 
+
+
+def _postgres_cells(plan: Plan, systems: dict[str, System],
+                    operation: str) -> list[tuple[Cell, System, Callable[[], list[SignedRequest]]]]:
+    """Strongroom on PostgreSQL, when it runs: ``operation`` at each of ``plan.postgres_concurrency``."""
+    system = systems.get("strongroom-pg")
+    if system is None:
+        return []
+    return [(Cell(system.name, operation, connections), system, lambda o=operation: [system.request(o)])
+            for connections in plan.postgres_concurrency]
 
 
 def connection_header(system: System) -> str:

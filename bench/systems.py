@@ -1,4 +1,5 @@
-"""The three systems under load (Strongroom, moto, the bare stack): start, prepare keys, sign requests."""
+"""The systems under load (Strongroom on SQLite and on PostgreSQL, moto, the bare stack): start, prepare keys,
+sign requests."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 class System:
     """A running server and what its requests need: its signing key, a key, a second key, a ciphertext."""
 
-    name: str  # "strongroom", "moto", "bare", or "strongroom-<n> keys" in the scale test
+    name: str  # "strongroom", "strongroom-pg", "moto", "bare", or "strongroom-<n>keys" in the scale test
     port: int
     process: ManagedProcess
     signing_key: SigningKey
@@ -54,6 +55,12 @@ class System:
     sign_key_id: str = ""  # ECC_NIST_P256, SIGN_VERIFY
     mac_key_id: str = ""  # HMAC_256
     notes: list[str] = field(default_factory=list)
+    database_pid: int | None = None  # PostgreSQL's postmaster, whose CPU counts as this system's
+
+    @property
+    def measured_pids(self) -> list[int]:
+        """The roots of the process trees whose CPU is this system's."""
+        return [self.process.pid] + ([self.database_pid] if self.database_pid else [])
 
     @property
     def url(self) -> str:
@@ -144,10 +151,12 @@ def strongroom_benchmark_args() -> tuple[str, ...]:
     return tuple(args)
 
 
-def start_strongroom(name: str, data_dir: Path, port: int, workers: int, log_dir: Path) -> System:
+def start_strongroom(name: str, data_dir: Path, port: int, workers: int, log_dir: Path,
+                     database_url: str | None = None) -> System:
+    """A Strongroom server on SQLite in ``data_dir``, or on the PostgreSQL database at ``database_url``."""
     argv = [sys.executable, "-m", "strongroom", "server", "--dev", "--data-dir", str(data_dir), "--host",
             "127.0.0.1", "--port", str(port), "--tls-port", "0", "--workers", str(workers),
-            *strongroom_benchmark_args()]
+            *(["--database", database_url] if database_url else []), *strongroom_benchmark_args()]
     process = start_process(name, argv, log_path=log_dir / f"{name.replace(' ', '_')}.log", env=strongroom_env(),
                             cwd=REPO)
     system = System(name, port, process, DEV_KEY)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 
-from bench import processes, report
+from bench import postgres, processes, report
 from bench.profile import CHANGE_CHECK, Frame, parse_raw, stage_of, summarise
 from bench.signing import (
     REQUEST_SEPARATOR,
@@ -162,3 +164,33 @@ def test_bar_lines_pass_and_fail() -> None:
     assert lines["≥ 50× moto (Encrypt, 64 connections, paired median)"] == "PASS"
     assert lines["≥ 60% of the bare stack's throughput (Encrypt, 64 connections, paired median)"] == "FAIL"
     assert lines["CreateKey ≥ 500/s (best concurrency)"] == "PASS"
+
+
+def test_postgres_cells_are_paired_with_sqlite_per_repetition() -> None:
+    runs = [_run("strongroom", 0, 20_000), _run("strongroom", 1, 30_000),
+            _run("strongroom-pg", 0, 10_000), _run("strongroom-pg", 1, 10_000),
+            _run("strongroom", 0, 800, operation="CreateKey", c=1),
+            _run("strongroom-pg", 0, 400, operation="CreateKey", c=1)]
+    config = {"operations": ["Encrypt"], "concurrency": [64], "createkey_concurrency": [1], "scale_keys": [],
+              "scale_connections": 8, "postgres_concurrency": [1, 64]}
+    ratios = {(r["operation"], r["connections"]): r["vs_sqlite"]
+              for r in report.summarise(runs, config, {})["postgres_ratios"]}
+    encrypt = ratios["Encrypt", 64]
+    assert (encrypt["min"], encrypt["max"], encrypt["pairs"]) == (pytest.approx(1 / 3), 0.5, 2)
+    assert ratios["CreateKey", 1]["median"] == 0.5
+    assert ratios["Encrypt", 1]["median"] is None  # not measured: no pair
+
+
+def test_private_postgres_starts_answers_and_is_stopped_by_pid(tmp_path: Path) -> None:
+    if postgres.find_bin_dir() is None:
+        pytest.fail("PostgreSQL is not installed; `make test` installs it")
+    root = Path(tempfile.mkdtemp(prefix="bench-pg-"))  # not under tmp_path: the postgres account must reach it
+    server = postgres.start_postgres(root, tmp_path)
+    assert server is not None
+    try:
+        with psycopg.connect(server.url) as conn:
+            assert conn.execute("SHOW fsync").fetchone() == ("on",)  # PostgreSQL's own durability
+        pid = server.process.pid
+    finally:
+        server.stop()
+    assert not server.process.alive() and processes.read_stat(pid) is None and not root.exists()
