@@ -263,6 +263,29 @@ def audit_rows(first_seq: int, count: int, key_arn: str = "arn:k1") -> list[Stor
     return rows
 
 
+def test_chained_audit_appends_link_to_the_last_batch_and_roll_back_on_failure(store: Store) -> None:
+    seen: list[tuple[int, bytes] | None] = []
+
+    def link(first_seq: int, count: int, key_arn: str = "arn:k1"):  # noqa: ANN202
+        def chained(last: tuple[int, bytes] | None) -> list[StoredAuditEvent]:
+            seen.append(last)
+            return audit_rows(first_seq, count, key_arn)
+        return chained
+
+    store.chain_audit(link(1, 3), durable=False)
+    store.chain_audit(link(4, 2, key_arn="arn:k2"), durable=True)
+    assert seen == [None, (3, bytes([4]) * 32)]
+    assert store.last_audit_link() == (5, bytes([6]) * 32)
+    assert [r.seq for r in store.query_audit(AuditFilter(key_arn="arn:k2"))] == [4, 5]
+
+    def failing(last: tuple[int, bytes] | None) -> list[StoredAuditEvent]:
+        raise RuntimeError("no rows")
+    with pytest.raises(RuntimeError):
+        store.chain_audit(failing, durable=False)
+    store.chain_audit(link(6, 1), durable=False)  # the failed one held no lock and wrote nothing
+    assert [r.seq for r in store.query_audit(AuditFilter())] == [1, 2, 3, 4, 5, 6]
+
+
 def test_audit_trail(store: Store) -> None:
     assert store.last_audit_link() is None and store.first_audit_time() is None
     written = audit_rows(1, 6) + audit_rows(7, 2, key_arn="arn:k2")

@@ -64,17 +64,20 @@ class AuditTrail:
         """Append ``events`` to the chain in one transaction (the store keeps them as one batch)."""
         if not events:
             return
+        records = [canonical(event.record) for event in events]  # before the write lock is taken
+
+        def link(last: tuple[int, bytes] | None) -> list[StoredAuditEvent]:
+            seq, prev = last or (0, GENESIS)
+            rows = []
+            for event, record_json in zip(events, records, strict=True):
+                digest = chain_hash(prev, record_json)
+                seq += 1
+                rows.append(StoredAuditEvent(seq, event, record_json, prev, digest))
+                prev = digest
+            return rows
+
         try:
-            with self._store.transaction(cached=False, durable=self.durable):
-                seq, prev = self._store.last_audit_link() or (0, GENESIS)
-                rows = []
-                for event in events:
-                    record_json = canonical(event.record)
-                    digest = chain_hash(prev, record_json)
-                    seq += 1
-                    rows.append(StoredAuditEvent(seq, event, record_json, prev, digest))
-                    prev = digest
-                self._store.append_audit(rows)
+            self._store.chain_audit(link, durable=self.durable)
         except Exception:
             self.write_failures += 1
             log.exception("could not write %d audit events; their requests fail", len(events))

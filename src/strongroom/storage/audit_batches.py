@@ -71,6 +71,16 @@ def decode(prev_hash: bytes, events: bytes) -> Iterator[StoredAuditEvent]:
         yield stored
 
 
+LAST_LINK = "SELECT last_seq, last_hash FROM audit_batches ORDER BY first_seq DESC LIMIT 1"
+_INSERT_BATCH = ("INSERT INTO audit_batches (first_seq, last_seq, min_time, max_time, prev_hash, last_hash, events) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?)")
+
+
+def _batch_values(batch: _Batch) -> tuple:
+    return (batch.first_seq, batch.last_seq, batch.min_time, batch.max_time, batch.prev_hash, batch.last_hash,
+            batch.events)
+
+
 def _matches(where: AuditFilter, stored: StoredAuditEvent) -> bool:
     e = stored.event
     return (stored.seq > where.after_seq
@@ -95,21 +105,26 @@ class AuditBatches:
         return sql.replace("?", "%s") if self._postgres else sql
 
     def last_link(self) -> tuple[int, bytes] | None:
-        found = self._rows(self._sql("SELECT last_seq, last_hash FROM audit_batches ORDER BY first_seq DESC "
-                                     "LIMIT 1"), ())
+        found = self._rows(LAST_LINK, ())
         return (found[0][0], bytes(found[0][1])) if found else None
 
     def append(self, rows: list[StoredAuditEvent]) -> None:
         if not rows:
             return
+        if self._postgres:
+            self._write(*self.insert_statement(rows))
+            return
         batch, keys = encode(rows)
-        self._write(self._sql("INSERT INTO audit_batches (first_seq, last_seq, min_time, max_time, prev_hash, "
-                              "last_hash, events) VALUES (?, ?, ?, ?, ?, ?, ?)"),
-                    (batch.first_seq, batch.last_seq, batch.min_time, batch.max_time, batch.prev_hash,
-                     batch.last_hash, batch.events))
+        self._write(_INSERT_BATCH, _batch_values(batch))
         for key_arn in sorted(keys):
-            self._write(self._sql("INSERT INTO audit_batch_keys (key_arn, first_seq) VALUES (?, ?)"),
-                        (key_arn, batch.first_seq))
+            self._write("INSERT INTO audit_batch_keys (key_arn, first_seq) VALUES (?, ?)", (key_arn, batch.first_seq))
+
+    def insert_statement(self, rows: list[StoredAuditEvent]) -> tuple[str, tuple]:
+        """PostgreSQL: one statement that inserts the batch row and its key rows (one round trip)."""
+        batch, keys = encode(rows)
+        sql = self._sql(f"WITH batch AS ({_INSERT_BATCH} RETURNING first_seq) INSERT INTO audit_batch_keys "
+                        "(key_arn, first_seq) SELECT key_arn, first_seq FROM batch, unnest(?::text[]) AS key_arn")
+        return sql, (*_batch_values(batch), sorted(keys))
 
     def query(self, where: AuditFilter) -> list[StoredAuditEvent]:
         found: list[StoredAuditEvent] = []
@@ -185,6 +200,11 @@ class AuditBatchStore:
     def append_audit(self, rows: list[StoredAuditEvent]) -> None:
         with self.transaction(cached=False):
             self._audit.append(rows)
+
+    def chain_audit(self, link: Callable[[tuple[int, bytes] | None], list[StoredAuditEvent]], *,
+                    durable: bool) -> None:
+        with self.transaction(cached=False, durable=durable):
+            self._audit.append(link(self._audit.last_link()))
 
     def query_audit(self, where: AuditFilter) -> list[StoredAuditEvent]:
         return self._audit.query(where)

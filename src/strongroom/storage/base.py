@@ -6,7 +6,7 @@ locked snapshot, so read-modify-write sequences are safe across processes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Protocol
 
@@ -59,6 +59,10 @@ class Store(Protocol):
     # the audit trail (appends happen inside a transaction, after reading the last link)
     def last_audit_link(self) -> tuple[int, bytes] | None: ...
     def append_audit(self, rows: list[StoredAuditEvent]) -> None: ...
+    def chain_audit(self, link: Callable[[tuple[int, bytes] | None], list[StoredAuditEvent]], *,
+                    durable: bool) -> None:
+        """In one write transaction: read the last link, let ``link`` chain the new rows to it, append them."""
+        ...
     def query_audit(self, where: AuditFilter) -> list[StoredAuditEvent]: ...
     def purge_audit(self, before: float) -> int: ...
     def first_audit_time(self) -> float | None: ...
