@@ -13,7 +13,8 @@ from strongroom.domain.clock import SystemClock
 from strongroom.service.audit import AuditTrail
 from strongroom.storage.base import Store
 from strongroom.storage.migrations import migrations_for
-from strongroom.storage.postgres import MIGRATIONS_TABLE, PostgresStore
+from strongroom.storage.pg_setup import MIGRATIONS_TABLE
+from strongroom.storage.postgres import PostgresStore
 from strongroom.storage.sqlite import SqliteStore
 
 KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"

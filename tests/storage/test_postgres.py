@@ -12,7 +12,8 @@ import pytest
 from strongroom.errors import DependencyUnavailableError
 from strongroom.storage.migrations import migrations_for
 from strongroom.storage.pg_changes import LISTENER_NAME
-from strongroom.storage.postgres import _LOCK_SPACE, MIGRATIONS_TABLE, PostgresStore, connection_settings
+from strongroom.storage.pg_setup import LOCK_SPACE, MIGRATIONS_TABLE, connection_settings
+from strongroom.storage.postgres import PostgresStore
 
 ACCOUNT = "111122223333"
 
@@ -73,7 +74,7 @@ def test_a_write_waiting_on_the_cluster_lock_gives_up_instead_of_hanging(postgre
     store = PostgresStore(postgres_dsn, statement_timeout=0.5)
     try:
         with psycopg.connect(postgres_dsn) as blocker:  # another node, stuck inside a write transaction
-            blocker.execute("SELECT pg_advisory_xact_lock(%s, 1)", (_LOCK_SPACE,))
+            blocker.execute("SELECT pg_advisory_xact_lock(%s, 1)", (LOCK_SPACE,))
             with pytest.raises(DependencyUnavailableError):
                 store.ensure_account(ACCOUNT, 1.0)
             blocker.rollback()

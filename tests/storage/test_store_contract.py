@@ -289,9 +289,8 @@ def test_chained_audit_appends_link_to_the_last_batch_and_roll_back_on_failure(s
 def test_audit_trail(store: Store) -> None:
     assert store.last_audit_link() is None and store.first_audit_time() is None
     written = audit_rows(1, 6) + audit_rows(7, 2, key_arn="arn:k2")
-    with store.transaction():
-        store.append_audit(written[:4])
-        store.append_audit(written[4:])
+    store.chain_audit(lambda _last: written[:4], durable=True)  # two batches, as two event-loop turns write them
+    store.chain_audit(lambda _last: written[4:], durable=True)
     assert store.last_audit_link() == (8, bytes([9]) * 32)
     assert store.first_audit_time() == NOW + 1
     assert store.query_audit(AuditFilter()) == written
@@ -437,7 +436,6 @@ def test_changed_elsewhere_reports_each_commit_of_another_instance_once(opener: 
     b.insert_key(key("k-1"), version(1))
     assert poll(a.changed_elsewhere, 1.0)
     assert not a.changed_elsewhere()
-    with a.transaction(cached=False):  # a write of nothing cached (the audit trail) is not announced
-        a.append_audit(audit_rows(1, 1))
+    a.chain_audit(lambda _last: audit_rows(1, 1), durable=False)  # nothing cached (the audit trail): not announced
     time.sleep(0.05)
     assert not b.changed_elsewhere()

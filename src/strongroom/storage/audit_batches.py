@@ -197,10 +197,6 @@ class AuditBatchStore:
     def last_audit_link(self) -> tuple[int, bytes] | None:
         return self._audit.last_link()
 
-    def append_audit(self, rows: list[StoredAuditEvent]) -> None:
-        with self.transaction(cached=False):
-            self._audit.append(rows)
-
     def chain_audit(self, link: Callable[[tuple[int, bytes] | None], list[StoredAuditEvent]], *,
                     durable: bool) -> None:
         with self.transaction(cached=False, durable=durable):

@@ -24,20 +24,18 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import psycopg
-from psycopg import conninfo
 from psycopg_pool import ConnectionPool
 
 from strongroom.domain.aliases import Alias
 from strongroom.domain.audit import StoredAuditEvent
 from strongroom.domain.grants import Grant
 from strongroom.domain.keys import Key
-from strongroom.errors import AlreadyExistsError, DependencyUnavailableError, InternalError
+from strongroom.errors import AlreadyExistsError, DependencyUnavailableError
 from strongroom.storage.audit_batches import LAST_LINK, AuditBatches, AuditBatchStore
-from strongroom.storage.migrations import migrations_for
 from strongroom.storage.pg_changes import CHANNEL, ChangeFeed
+from strongroom.storage.pg_setup import LOCK_SPACE, MIGRATIONS_TABLE, connection_settings, describe, migrate
 from strongroom.storage.records import StoredAccessKey, StoredUser, StoredVersion
 from strongroom.storage.sqlite import (
     _KEY_COLUMNS,
@@ -52,40 +50,13 @@ from strongroom.storage.tables import Catalog, Table
 
 log = logging.getLogger("strongroom.storage")
 
-_LOCK_SPACE = 0x53524D  # "SRM": the first half of every advisory lock key Strongroom takes
 _WRITE_LOCK = 1
-_MIGRATION_LOCK = 2
-MIGRATIONS_TABLE = "schema_migrations"
 _UNAVAILABLE = "The database is unavailable or did not answer in time; retry."
 _ACCESS_KEY_COLUMNS = ("access_key_id, account_id, user_name, wrapped_secret, status, created_at, "
                        "session_token_digest, expires_at")
 _GRANT_COLUMNS = ("grant_id, key_id, name, grantee_principal, retiring_principal, issuing_account, operations, "
                   "constraints, created_at")
 _ALIAS_COLUMNS = "account_id, region, name, target_key_id, created_at, updated_at"
-
-
-def describe(dsn: str) -> str:
-    """The DSN without its password, for messages and logs."""
-    try:
-        parts = conninfo.conninfo_to_dict(dsn)
-    except psycopg.ProgrammingError:
-        return "(unparsable database URL)"
-    return f"{parts.get('host', 'localhost')}:{parts.get('port', 5432)}/{parts.get('dbname', '')}"
-
-
-def connection_settings(dsn: str, *, connect_timeout: float, statement_timeout: float) -> dict[str, Any]:
-    """Bounded waits everywhere (what the DSN sets itself wins): a dead server must never hang a request."""
-    given = conninfo.conninfo_to_dict(dsn)
-    defaults: dict[str, Any] = {
-        "connect_timeout": max(2, int(connect_timeout)),
-        "application_name": "strongroom",
-        "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3,
-        "tcp_user_timeout": 5_000,
-    }
-    settings = {k: v for k, v in defaults.items() if k not in given}
-    options = f"-c statement_timeout={int(statement_timeout * 1000)} -c idle_in_transaction_session_timeout=30000"
-    settings["options"] = f"{given['options']} {options}" if given.get("options") else options
-    return settings
 
 
 class PostgresStore(AuditBatchStore):
@@ -209,7 +180,7 @@ class PostgresStore(AuditBatchStore):
         """One round trip: BEGIN, the cluster-wide write lock (and, if asked, a commit that does not wait
         for the WAL flush), then the query ``then`` if given; returns the connection and ``then``'s first row."""
         lock = f"BEGIN; {'' if durable else 'SET LOCAL synchronous_commit TO OFF; '}" \
-               f"SELECT pg_advisory_xact_lock({_LOCK_SPACE}, {_WRITE_LOCK}){'; ' + then if then else ''}"
+               f"SELECT pg_advisory_xact_lock({LOCK_SPACE}, {_WRITE_LOCK}){'; ' + then if then else ''}"
         for attempt in (1, 2):
             conn = self._checkout()
             try:
@@ -491,26 +462,6 @@ class PostgresStore(AuditBatchStore):
 
     def count_aliases(self, key_id: str) -> int:
         return self._one("SELECT COUNT(*) FROM aliases WHERE target_key_id = %s", (key_id,))[0]  # type: ignore[index]
-
-
-def migrate(conn: psycopg.Connection) -> int:
-    """Apply the missing numbered migrations in one transaction, under an advisory lock, so that nodes
-    starting together apply each step once. Returns the schema version."""
-    with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_LOCK_SPACE, _MIGRATION_LOCK))
-        conn.execute(f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (version INTEGER PRIMARY KEY, "
-                     "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
-        row = conn.execute(f"SELECT COALESCE(MAX(version), 0) FROM {MIGRATIONS_TABLE}").fetchone()
-        current = int(row[0]) if row else 0
-        steps = migrations_for("postgres")
-        if current > len(steps):
-            raise InternalError(f"database schema version {current} is newer than this server")
-        for number, sql in steps[current:]:
-            conn.execute(sql.encode())
-            conn.execute(f"INSERT INTO {MIGRATIONS_TABLE} (version) VALUES (%s)", (number,))
-            log.info("database migrated to schema version %d", number)
-        return len(steps)
-
 
 
 def _result(cursor: psycopg.Cursor) -> tuple[list[tuple], int]:
