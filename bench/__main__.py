@@ -167,7 +167,7 @@ def footprint(work: Path, logs: Path, runs: list[Any]) -> dict[str, Any]:
 
 
 def _keep_tail(path: Path, limit: int = 20 << 20, lines: int = 2000) -> None:
-    """Cut a large log to its last lines (the servers' access logs reach hundreds of MB in a run)."""
+    """Cut a large log to its last lines (moto logs every request: hundreds of MB in a run)."""
     if path.stat().st_size <= limit:
         return
     with open(path, "rb") as f:

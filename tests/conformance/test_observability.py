@@ -5,11 +5,13 @@ from __future__ import annotations
 import base64
 import json
 import re
+import subprocess
+import sys
 import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
-from kms_harness import ServerProcess
+from kms_harness import ServerProcess, clean_env
 
 
 def scrape(info) -> dict[str, float]:
@@ -26,7 +28,7 @@ def scrape(info) -> dict[str, float]:
 
 @pytest.fixture
 def two_workers(tmp_path):
-    process = ServerProcess(tmp_path / "data", extra_args=["--workers", "2"])
+    process = ServerProcess(tmp_path / "data", extra_args=["--workers", "2", "--access-log"])
     info = process.start()
     yield info
     process.stop()
@@ -76,3 +78,22 @@ def test_access_log_is_one_json_line_per_request_without_secrets(two_workers) ->
     for secret in (plaintext, base64.b64encode(plaintext), base64.b64encode(response["CiphertextBlob"])):
         assert secret.decode() not in log
     assert not re.search(two_workers.secret_access_key, log.replace("secret key:", ""))
+
+
+def test_without_access_log_requests_are_only_in_the_audit_trail(tmp_path) -> None:
+    process = ServerProcess(tmp_path / "data")
+    info = process.start()
+    try:
+        kms = info.client()
+        key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+        request_id = kms.encrypt(KeyId=key_id, Plaintext=b"x")["ResponseMetadata"]["RequestId"]
+        kms.describe_key(KeyId=key_id)  # a later request: the Encrypt's turn and its log flush are done
+    finally:
+        process.stop()
+    lines = [json.loads(line) for line in info.log_text().splitlines() if line.startswith("{")]
+    assert lines, "the server logs its start at INFO"
+    assert not [line for line in lines if line.get("logger") == "strongroom.access"]
+    exported = subprocess.run([sys.executable, "-m", "strongroom", "audit", "export", "-", "--data-dir",
+                               str(info.data_dir)], capture_output=True, text=True, timeout=60, env=clean_env())
+    assert exported.returncode == 0, exported.stderr
+    assert request_id in [json.loads(line)["requestID"] for line in exported.stdout.splitlines()]

@@ -12,7 +12,7 @@ from strongroom.server import logs
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="strongroom", description="A self-hosted key management service.")
     parser.add_argument("--log-level", default=os.environ.get("STRONGROOM_LOG_LEVEL", "INFO"),
-                        help="DEBUG, INFO, WARNING or ERROR (default INFO; INFO logs one line per request)")
+                        help="DEBUG, INFO, WARNING or ERROR (default INFO)")
     parser.add_argument("--log-format", choices=("json", "text"),
                         default=os.environ.get("STRONGROOM_LOG_FORMAT", "json"), help="default json")
     commands = parser.add_subparsers(dest="command", required=True)

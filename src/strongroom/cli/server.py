@@ -56,6 +56,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--audit-fsync", action="store_true",
                    help="wait for the disk before answering (audit events then survive a machine crash, not only "
                         "a process crash; costs one fsync per batch of requests)")
+    p.add_argument("--access-log", action="store_true",
+                   default=os.environ.get("STRONGROOM_ACCESS_LOG", "") not in ("", "0", "false"),
+                   help="log one line per request (at INFO) besides its audit event; off by default: the audit "
+                        "trail already records every request, and under load the lines outgrow the store")
     p.add_argument("--audit-retention-days", type=float, default=365.0,
                    help="audit events older than this are purged by the scheduler (default 365)")
     p.add_argument("--operator-account", default=os.environ.get("STRONGROOM_OPERATOR_ACCOUNT"),
@@ -78,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         data_dir=args.data_dir, dev=args.dev, host=args.host, port=args.port, tls_port=args.tls_port,
         workers=args.workers, root_key_file=args.root_key_file, tls_cert=args.tls_cert, tls_key=args.tls_key,
         scheduler_interval=args.scheduler_interval, operator_account=args.operator_account,
-        audit_retention_days=args.audit_retention_days, audit_fsync=args.audit_fsync,
+        audit_retention_days=args.audit_retention_days, audit_fsync=args.audit_fsync, access_log=args.access_log,
         quotas_enabled=not args.no_quotas,
         quota_overrides=tuple(args.quota), limit_overrides=tuple(args.limit),
         root_of_trust=args.root_of_trust, config_file=args.config, control_socket=args.control_socket,

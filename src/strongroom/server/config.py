@@ -37,6 +37,7 @@ class ServerConfig:
     scheduler_interval: float = 60.0
     audit_retention_days: float = 365.0
     audit_fsync: bool = False  # True: every batch of audit events reaches the disk before its answers leave
+    access_log: bool = False  # True: one log line per request besides its audit event
     quotas_enabled: bool = True
     quota_overrides: tuple[tuple[str, float], ...] = ()  # (bucket, requests per second), on top of AWS's defaults
     limit_overrides: tuple[tuple[str, int], ...] = ()

@@ -1,4 +1,4 @@
-"""Logging: JSON lines (or plain text), and one access-log line per request with no secrets in it."""
+"""Logging: JSON lines (or plain text), and (``server --access-log``) one line per request with no secrets in it."""
 
 from __future__ import annotations
 

@@ -2,8 +2,9 @@
 
 ``GET /health`` answers 200 while the process is alive, saying ``"ok"`` or ``"sealed"``; ``GET /ready``
 answers 200 only when the node can serve keys (unsealed, store answering), else 503 (for load balancers);
-``GET /metrics`` is the Prometheus exposition. Every other request is timed, counted and access-logged; while
-sealed, the AWS adapter refuses each API request with a retryable 503 (and records it in the audit trail).
+``GET /metrics`` is the Prometheus exposition. Every other request is timed and counted (and access-logged
+with ``--access-log``); while sealed, the AWS adapter refuses each API request with a retryable 503 (and
+records it in the audit trail).
 A request that will generate an RSA key gets that key made in a worker thread first (the answer is awaited).
 """
 
@@ -29,10 +30,11 @@ _SEALED = orjson.dumps({"status": "sealed", "message": SEALED_MESSAGE})
 
 
 class Router:
-    def __init__(self, aws: AwsKmsApp, metrics: Metrics | None = None) -> None:
+    def __init__(self, aws: AwsKmsApp, metrics: Metrics | None = None, *, access_log: bool = False) -> None:
         self._aws = aws
         self._core = aws.core
         self._metrics = metrics
+        self._access_log = access_log
 
     def __call__(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
         if request.method == "GET" and request.path in ("/health", "/ready", "/metrics"):
@@ -58,7 +60,8 @@ class Router:
         if self._metrics is not None:
             self._metrics.observe(facts.get("frontend", "aws"), facts.get("operation", "Unknown"), response.status,
                                   elapsed)
-        logs.access(facts, response.status, elapsed)
+        if self._access_log:
+            logs.access(facts, response.status, elapsed)
         return response
 
     def end_of_turn(self) -> None:

@@ -80,7 +80,7 @@ def serve_worker(config: ServerConfig, sockets: list[tuple[socket.socket, bool]]
     the seal state the supervisor sends over ``channel`` and follows every later change."""
     core = Core(open_store(config, serving=True), **core_options(config))  # sealed until the supervisor says
     receive_initial_state(channel, core)
-    router = Router(AwsKmsApp(core, model), Metrics(core))
+    router = Router(AwsKmsApp(core, model), Metrics(core), access_log=config.access_log)
     tls: ssl.SSLContext | None = None
     if config.tls_cert and config.tls_key:
         tls = server_ssl_context(config.tls_cert, config.tls_key)
