@@ -125,9 +125,16 @@ def mongo_request(
 
 
 def refused(request: HttpRequest, v: SigV4Verifier | None = None) -> SigV4Error:
-    with pytest.raises(SigV4Error) as caught:
-        (v or verifier()).verify(request)
-    return caught.value
+    """The refusal, the same the second time (when the verifier has the header's parsed form)."""
+    v = v or verifier()
+    errors = []
+    for _ in range(2):
+        with pytest.raises(SigV4Error) as caught:
+            v.verify(request)
+        errors.append(caught.value)
+    assert (errors[0].code, errors[0].message, errors[0].status) == (errors[1].code, errors[1].message,
+                                                                    errors[1].status)
+    return errors[0]
 
 
 # --- accepted ----------------------------------------------------------------------------------------------
@@ -237,6 +244,28 @@ def test_signing_key_cache_is_bounded() -> None:
     assert 0 < len(v.signing_keys) <= 4096
 
 
+def test_a_parsed_header_is_reused_but_every_request_is_checked_in_full() -> None:
+    clock = [float(EPOCH)]
+    v = SigV4Verifier(lookup_of(KEY), now=lambda: clock[0])
+    v.verify(mongo_request())
+    v.verify(mongo_request(target="TrentService.Decrypt"))  # the same header text, another signature
+    assert len(v._headers) == 1
+    forged = mongo_request()
+    auth = forged.headers["authorization"]
+    forged.headers["authorization"] = auth[:-4] + ("1111" if auth.endswith("0000") else "0000")
+    assert refused(forged, v).message == MISMATCH_MESSAGE
+    clock[0] = EPOCH + 301
+    assert refused(mongo_request(), v).message.startswith("Signature expired")
+
+
+def test_header_cache_is_bounded() -> None:
+    v = verifier()
+    auth = mongo_request().headers["authorization"]
+    for i in range(5000):
+        v._header(auth.replace(", Signature", f", X={i}, Signature"))
+    assert 0 < len(v._headers) <= 4096
+
+
 # --- refused -----------------------------------------------------------------------------------------------
 
 
@@ -315,12 +344,16 @@ def test_authorization_missing_a_part_is_refused(part: str) -> None:
     assert error.message == f"Authorization header requires '{part}' parameter. Authorization={authorization}"
 
 
-def test_authorization_pair_without_equal_sign_is_refused() -> None:
+@pytest.mark.parametrize("where", ["last", "before the signature"])
+def test_authorization_pair_without_equal_sign_is_refused(where: str) -> None:
     request = mongo_request()
-    request.headers["authorization"] += ", Bogus"
+    auth = request.headers["authorization"]
+    request.headers["authorization"] = auth + ", Bogus" if where == "last" else auth.replace(
+        ", Signature", ", Bogus, Signature")
     error = refused(request)
     assert error.code == "IncompleteSignatureException"
     assert error.message.startswith("'Bogus' not a valid key=value pair (missing equal-sign)")
+    assert error.message.endswith(f"in Authorization header: '{request.headers['authorization']}'.")
 
 
 def test_unsupported_algorithm_is_refused() -> None:

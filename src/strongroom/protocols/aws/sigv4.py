@@ -36,6 +36,7 @@ MISMATCH_MESSAGE = (
 )
 INVALID_TOKEN_MESSAGE = "The security token included in the request is invalid."
 _KEY_CACHE_MAX = 4096
+_HEADER_CACHE_MAX = 4096
 _STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 
 
@@ -47,6 +48,28 @@ class SigV4Error(Exception):
         self.code = code
         self.message = message
         self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class _Header:
+    """What an Authorization header says, parsed; its checks are made per request, in AWS's order."""
+
+    algorithm: str
+    credential: str | None
+    signed: str | None  # SignedHeaders, lower case
+    names: tuple[str, ...]  # the signed header names
+    scope: tuple[str, ...]  # the Credential's slash-separated elements
+    signature: str | None
+
+    @classmethod
+    def parse(cls, text: str, auth: str) -> _Header:
+        """``text``: the header, or the part of it before its signature; ``auth``: the header, for messages."""
+        algorithm, _, rest = text.partition(" ")
+        params = _parse_authorization(auth, rest)
+        credential, signed = params.get("Credential"), params.get("SignedHeaders")
+        signed = signed.lower() if signed else signed
+        return cls(algorithm, credential, signed, tuple(signed.split(";")) if signed else (),
+                   tuple(credential.split("/")) if credential else (), params.get("Signature"))
 
 
 @dataclass(slots=True)  # not frozen: built per request, and a frozen one costs 3-4x to build
@@ -75,25 +98,22 @@ class SigV4Verifier:
         )
         self._now = now
         self.signing_keys: dict[tuple[str, str, str, str], hmac.HMAC] = {}  # derived from secrets: cleared on seal
+        self._headers: dict[str, _Header] = {}  # Authorization headers without their signature (public text)
 
     def verify(self, request: HttpRequest) -> VerifiedRequest:
         headers = request.headers
         auth = headers.get("authorization", "").strip()
         if not auth.startswith("AWS4-"):
             raise SigV4Error(MISSING_TOKEN, "Request is missing Authentication Token")
-        algorithm, _, rest = auth.partition(" ")
-        params = _parse_authorization(auth, rest)
-        credential = params.get("Credential")
-        signed = params.get("SignedHeaders")
-        signature = params.get("Signature")
+        header, signature = self._header(auth)
+        credential, signed = header.credential, header.signed
         amz_date = headers.get("x-amz-date")
         raw_date = amz_date if amz_date is not None else headers.get("date")
         if not credential or not signed or not signature or raw_date is None:
             raise SigV4Error(INCOMPLETE, _missing_parts(auth, credential, signed, signature, raw_date))
 
         stamp = self._check_time(raw_date, rfc1123_allowed=amz_date is None)
-        signed = signed.lower()
-        names = signed.split(";")
+        names = header.names
         # AWS's wording for Host; the same rule and wording are applied to the other two.
         if "host" not in names:
             raise SigV4Error(INVALID, "'Host' must be a 'SignedHeader' in the AWS Authorization.")
@@ -101,18 +121,17 @@ class SigV4Verifier:
             raise SigV4Error(INVALID, "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.")
         if "x-amz-security-token" in headers and "x-amz-security-token" not in names:
             raise SigV4Error(INVALID, "'X-Amz-Security-Token' must be a 'SignedHeader' in the AWS Authorization.")
-        if algorithm != ALGORITHM:
+        if header.algorithm != ALGORITHM:
             raise SigV4Error(
-                INCOMPLETE, f"Unsupported AWS 'algorithm': '{algorithm}' (only {ALGORITHM} for now). "
+                INCOMPLETE, f"Unsupported AWS 'algorithm': '{header.algorithm}' (only {ALGORITHM} for now). "
             )
-        parts = credential.split("/")
-        if len(parts) != 5:
+        if len(header.scope) != 5:
             raise SigV4Error(
                 INCOMPLETE,
                 "Credential must have exactly 5 slash-delimited elements, "
                 f"e.g. keyid/date/region/service/term, got '{credential}'",
             )
-        key_id, scope_date, region, service, terminator = parts
+        key_id, scope_date, region, service, terminator = header.scope
         self._check_scope(scope_date, region, service, terminator, stamp)
 
         key = self._lookup(key_id)
@@ -136,7 +155,7 @@ class SigV4Verifier:
                 body_hash,
             )
         )
-        scope = f"{scope_date}/{region}/{service}/{terminator}"
+        scope = credential.partition("/")[2]
         digest = hashlib.sha256(canonical.encode("utf-8", "replace")).hexdigest()
         string_to_sign = f"{ALGORITHM}\n{stamp}\n{scope}\n{digest}"
         signer = self._signer(key.secret_access_key, scope_date, region, service).copy()
@@ -145,6 +164,25 @@ class SigV4Verifier:
         if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
             raise SigV4Error(INVALID, MISMATCH_MESSAGE)
         return VerifiedRequest(key, region, headers.get("x-amz-security-token"))
+
+    def _header(self, auth: str) -> tuple[_Header, str | None]:
+        """The parsed header and its signature. Clients put the signature last, so the text before it is the
+        same for all of a client's requests on one day: that part is parsed once and kept."""
+        head, found, signature = auth.rpartition("Signature=")
+        if not found or not head.endswith((" ", ",")) or " " in signature or "," in signature:
+            whole = _Header.parse(auth, auth)
+            return whole, whole.signature
+        header = self._headers.get(head)
+        if header is None:
+            try:
+                header = _Header.parse(head, auth)
+            except SigV4Error:  # raised again with the whole header in its message
+                whole = _Header.parse(auth, auth)
+                return whole, whole.signature
+            if len(self._headers) >= _HEADER_CACHE_MAX:
+                self._headers.clear()
+            self._headers[head] = header
+        return header, signature or None
 
     def _check_time(self, raw: str, *, rfc1123_allowed: bool) -> str:
         """Parse the request time, reject it when too far from now; return it in basic ISO 8601 form."""
