@@ -2,6 +2,8 @@
 
 import sqlite3
 
+import pytest
+
 from strongroom.domain.audit import AuditEvent, AuditFilter
 from strongroom.domain.keys import DAY_SECONDS
 from tests.storage.audit_rows import tamper
@@ -36,6 +38,38 @@ def test_batched_events_chain_across_flushes(core):
     stored = core.audit.query(AuditFilter())
     assert [s.seq for s in stored] == [1, 2, 3, 4]
     assert all(b.prev_hash == a.hash for a, b in zip(stored, stored[1:], strict=False))
+    assert core.audit.verify().intact
+
+
+def test_events_built_when_written_and_a_failing_build_fails_its_whole_batch(core):
+    core.audit.autoflush = False
+    built: list[int] = []
+
+    def later(n: int):
+        def build() -> AuditEvent:
+            built.append(n)
+            return event(n)
+        return build
+
+    core.audit.record(later(1))
+    core.audit.record(event(2))
+    assert built == []  # nothing is built before the batch is written
+    core.audit.flush()
+    assert built == [1]
+    assert [(s.seq, s.event.event_id) for s in core.audit.query(AuditFilter())] == [(1, "id-1"), (2, "id-2")]
+
+    def broken() -> AuditEvent:
+        raise ValueError("a record that cannot be made")
+
+    core.audit.record(event(3))
+    core.audit.record(broken)
+    with pytest.raises(ValueError):
+        core.audit.flush()
+    assert core.audit.write_failures == 1
+    assert [s.seq for s in core.audit.query(AuditFilter())] == [1, 2]  # nothing of the failed batch
+    core.audit.record(event(4))
+    core.audit.flush()
+    assert [s.seq for s in core.audit.query(AuditFilter())] == [1, 2, 3]
     assert core.audit.verify().intact
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import logging
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import orjson
@@ -89,9 +90,9 @@ class AwsKmsApp:
 
     def _audit(self, request: HttpRequest, request_id: str, trace: _Trace, response: dict[str, Any] | None,
                error: AwsError | None) -> None:
-        self.core.audit.record(audit_event(
-            request=request, request_id=request_id, now=self.core.clock.now(), operation=trace.operation,
-            admin=trace.admin, ctx=trace.ctx, params=trace.params, response=response,
+        self.core.audit.record(partial(  # built with the rest of its batch, see AuditTrail.record
+            audit_event, request=request, request_id=request_id, now=self.core.clock.now(),
+            operation=trace.operation, admin=trace.admin, ctx=trace.ctx, params=trace.params, response=response,
             error_code=error.code if error else None, error_message=error.message if error else None))
 
     @staticmethod
