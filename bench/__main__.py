@@ -156,13 +156,17 @@ def machine_info(wrk: str) -> dict[str, Any]:
 
 
 def footprint(work: Path, logs: Path, runs: list[Any]) -> dict[str, Any]:
-    """What the main Strongroom server left on disk (its store: keys and audit trail; its log) per request."""
+    """What the main Strongroom server left on disk per request: its store (keys and audit trail, the database
+    file), its log, and apart from them SQLite's WAL, a file of bounded size that checkpoints reuse but never
+    shrink (so what it holds at the end of a run says nothing about growth per request)."""
     served = sum(r.requests for r in runs if r.cell.system == "strongroom" and r.ok)
-    db = sum(p.stat().st_size for p in (work / "strongroom-data").glob("*.db*"))
+    files = list((work / "strongroom-data").glob("*.db*"))
+    wal = sum(p.stat().st_size for p in files if p.name.endswith("-wal"))
+    db = sum(p.stat().st_size for p in files if not p.name.endswith(("-wal", "-shm")))
     log_file = logs / "strongroom.log"
     log = log_file.stat().st_size if log_file.exists() else 0
-    return {"measured_requests": served, "store_mib": round(db / 2**20, 1), "log_mib": round(log / 2**20, 1),
-            "store_bytes_per_request": round(db / served) if served else None,
+    return {"measured_requests": served, "store_mib": round(db / 2**20, 1), "wal_mib": round(wal / 2**20, 1),
+            "log_mib": round(log / 2**20, 1), "store_bytes_per_request": round(db / served) if served else None,
             "log_bytes_per_request": round(log / served) if served else None}
 
 

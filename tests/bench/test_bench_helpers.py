@@ -194,3 +194,21 @@ def test_private_postgres_starts_answers_and_is_stopped_by_pid(tmp_path: Path) -
     finally:
         server.stop()
     assert not server.process.alive() and processes.read_stat(pid) is None and not root.exists()
+
+
+def test_footprint_counts_the_database_and_reports_the_wal_apart(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from bench.__main__ import footprint
+
+    data = tmp_path / "strongroom-data"
+    data.mkdir()
+    for name, size in (("strongroom.db", 3000), ("strongroom.db-wal", 2 << 20), ("strongroom.db-shm", 32768)):
+        (data / name).write_bytes(b"\0" * size)
+    (tmp_path / "strongroom.log").write_bytes(b"x" * 500)
+    runs = [SimpleNamespace(cell=SimpleNamespace(system=system), ok=ok, requests=n)
+            for system, ok, n in (("strongroom", True, 10), ("strongroom", False, 99), ("moto", True, 99))]
+    found = footprint(tmp_path, tmp_path, runs)  # type: ignore[arg-type]
+    assert found["measured_requests"] == 10
+    assert (found["store_bytes_per_request"], found["log_bytes_per_request"]) == (300, 50)
+    assert found["wal_mib"] == 2.0
