@@ -367,8 +367,7 @@ def render_markdown(results: dict[str, Any]) -> str:
                 f"requests (plus warm-ups, preflights and the profiled run); its store (keys and audit trail) grew "
                 f"to {fp['store_mib']:,.0f} MiB and its log to {fp['log_mib']:,.0f} MiB: about "
                 f"{_n(fp['store_bytes_per_request'])} B of store and {_n(fp['log_bytes_per_request'])} B of log per "
-                f"request (upper bounds: unmeasured requests are not counted). Its WAL, bounded and reused by "
-                f"checkpoints but never shrunk, stood at {fp['wal_mib']:,.0f} MiB."]
+                f"request (upper bounds). Its WAL (bounded, never shrunk) stood at {fp['wal_mib']:,.0f} MiB."]
     out += ["", "## CreateKey (a durable write per request)", "",
             "A fixed replayed request: each one creates a new key, a durable write in Strongroom's SQLite store. "
             "Measured in its own phase after the other cells, interleaved between the two systems.", ""]

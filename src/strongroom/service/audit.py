@@ -1,10 +1,10 @@
 """The audit trail: every request recorded, durably and hash-chained, before its answer leaves.
 
 Front ends build the record (they know their wire format) and call ``record`` with it, or with a function
-that builds it when its batch is written. Outside a server each
-``record`` is written at once. A server worker ``flush``es the events of each turn of its event loop in one
-transaction and sends that turn's answers only after it, so an answer never leaves without its event stored
-(a failed write turns the whole batch into errors).
+that builds it when its batch is written. Outside a server each ``record`` is written at once. A server
+worker ``flush``es the events of each turn of its event loop in one transaction and sends that turn's answers
+only after it, so an answer never leaves without its event stored (a failed write turns the whole batch into
+errors).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from strongroom.domain.keys import DAY_SECONDS
 from strongroom.storage.base import Store
 
 log = logging.getLogger("strongroom.audit")
+PendingEvent = AuditEvent | Callable[[], AuditEvent]  # an event, or what builds it when its batch is written
 
 # The operations GetKeyLastUsage reports (AWS: the last successful cryptographic operation).
 CRYPTOGRAPHIC_OPERATIONS = (
@@ -45,10 +46,10 @@ class AuditTrail:
         self._store = store
         self._clock = clock
         self.autoflush = autoflush
-        self._pending: list[AuditEvent | Callable[[], AuditEvent]] = []
+        self._pending: list[PendingEvent] = []
         self.write_failures = 0
 
-    def record(self, event: AuditEvent | Callable[[], AuditEvent]) -> None:
+    def record(self, event: PendingEvent) -> None:
         """``event``, or a function that builds it when its batch is written. Built there, a turn's events are
         made in one loop over the batch instead of one at a time between requests: measured 3-4 % more
         throughput under full load (the request path keeps less code and data in the CPU's caches). A function
@@ -59,13 +60,10 @@ class AuditTrail:
 
     def flush(self) -> None:
         """Write every pending event in one transaction, continuing the chain. Raises if that fails."""
-        self.write(self.take_pending())
+        pending, self._pending = self._pending, []
+        self.write(pending)
 
-    def take_pending(self) -> list[AuditEvent | Callable[[], AuditEvent]]:
-        events, self._pending = self._pending, []
-        return events
-
-    def write(self, pending: list[AuditEvent | Callable[[], AuditEvent]]) -> None:
+    def write(self, pending: list[PendingEvent]) -> None:
         """Append ``pending`` events to the chain in one transaction (the store keeps them as one batch)."""
         if not pending:
             return
