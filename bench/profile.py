@@ -23,7 +23,8 @@ from bench.signing import static_script
 from bench.systems import System
 from bench.wrk import parse_result
 
-AUDIT_COMMIT = "audit trail commit (batch: chain hashes, SQLite write lock, WAL write)"
+AUDIT_RECORD = "audit record (per request: CloudTrail record, canonical JSON, chain hash)"
+AUDIT_WRITE = "audit trail write (per turn: batch encode + zlib, SQLite insert, write lock, COMMIT)"
 CHANGE_CHECK = "store change check (StoreCaches.sync: one SQLite read per event-loop turn)"
 # (substring of the frame's file, substring of its function or "", stage) — checked from the leaf upward;
 # the first frame that matches a rule wins.
@@ -50,11 +51,14 @@ STAGE_RULES: tuple[tuple[str, str, str], ...] = (
 )
 # Checked first, against every frame of the stack (innermost first): work that happens on behalf of a
 # request wherever it is called from, and that would otherwise hide under a generic frame (the audit
-# commit runs SQLite in storage/sqlite.py, the access log runs inside the router).
+# write runs SQLite in storage/sqlite.py and builds each request's record in its batch loop; the access
+# log runs inside the router).
 OVERRIDE_RULES: tuple[tuple[str, str, str], ...] = (
-    ("service/audit.py", "write", AUDIT_COMMIT),
-    ("service/audit.py", "flush", AUDIT_COMMIT),
-    ("audit", "", "audit record (per request)"),
+    ("protocols/aws/audit_record.py", "", AUDIT_RECORD),
+    ("domain/audit.py", "", AUDIT_RECORD),
+    ("service/audit.py", "record", AUDIT_RECORD),
+    ("storage/audit_batches.py", "", AUDIT_WRITE),
+    ("service/audit.py", "", AUDIT_WRITE),
     ("server/logs.py", "", "access log (JSON formatting + write)"),
     ("server/metrics.py", "", "metrics"),
     ("service/caches.py", "sync", CHANGE_CHECK),

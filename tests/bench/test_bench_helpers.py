@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from bench import postgres, processes, report
-from bench.profile import CHANGE_CHECK, Frame, parse_raw, stage_of, summarise
+from bench.profile import AUDIT_RECORD, AUDIT_WRITE, CHANGE_CHECK, Frame, parse_raw, stage_of, summarise
 from bench.signing import (
     REQUEST_SEPARATOR,
     SigningKey,
@@ -128,6 +128,22 @@ def test_profile_summary_attributes_samples_to_stages() -> None:
     assert stages["HTTP server (httptools parse, framing, socket write)"]["percent"] == 30.0
     assert any(s.startswith("event loop") for s in stages)
     assert {s["syscall"] for s in summary["syscalls"]} == {"write", "fcntl64", "epoll_pwait"}
+
+
+def test_profile_splits_the_audit_trail_into_per_request_records_and_the_batch_write() -> None:
+    flush = [Frame("run", "strongroom/server/http.py"), Frame("AuditTrail.flush", "strongroom/service/audit.py"),
+             Frame("AuditTrail.write", "strongroom/service/audit.py")]
+    built = flush + [Frame("audit_event", "strongroom/protocols/aws/audit_record.py"), Frame("dumps", "orjson")]
+    hashed = flush + [Frame("SqliteStore.chain_audit", "strongroom/storage/sqlite.py"),
+                      Frame("link", "strongroom/service/audit.py"), Frame("chain_hash", "strongroom/domain/audit.py")]
+    inserted = flush + [Frame("SqliteStore.chain_audit", "strongroom/storage/sqlite.py"),
+                        Frame("AuditBatches.append", "strongroom/storage/audit_batches.py"),
+                        Frame("SqliteStore._write", "strongroom/storage/sqlite.py")]
+    committed = flush + [Frame("SqliteStore.chain_audit", "strongroom/storage/sqlite.py"), Frame("pwrite64", "libc")]
+    queued = [Frame("AwsKmsApp._audit", "strongroom/protocols/aws/app.py"),
+              Frame("AuditTrail.record", "strongroom/service/audit.py")]
+    assert [stage_of(s) for s in (built, hashed, queued)] == [AUDIT_RECORD] * 3
+    assert [stage_of(s) for s in (inserted, committed)] == [AUDIT_WRITE] * 2
 
 
 def _run(system: str, rep: int, rps: float, operation: str = "Encrypt", c: int = 64, **extra: object) -> dict:
