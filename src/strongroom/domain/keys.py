@@ -94,6 +94,16 @@ class Key:
     on_demand_rotations: int = 0
     multi_region: bool = False
     tags: dict[str, str] = field(default_factory=dict)
+    # A caller-chosen name, unique in its namespace of the account (e.g. a Transit key of one mount).
+    name_space: str | None = None
+    name: str | None = None
+    # The oldest version that may still open a ciphertext or verify a signature, and the oldest that may make
+    # one (0: any, the current version by default). Enforced in the core for every protocol.
+    min_decryption_version: int = 1
+    min_encryption_version: int = 0
+    exportable: bool = False  # irreversible: once True, the material may leave through the audited export path
+    # Protocol-only attributes, each name prefixed by its protocol ("vault.deletion_allowed", ...).
+    attributes: dict[str, str] = field(default_factory=dict)
 
     @property
     def arn(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from strongroom.domain.actions import Action
 from strongroom.domain.aliases import Alias, check_alias_name
 from strongroom.domain.clock import Clock
 from strongroom.domain.context import RequestContext
@@ -22,7 +23,7 @@ class AliasService:
         self._authz = authz
         self._clock = clock
 
-    def _target(self, ctx: RequestContext, key_ref: str, action: str) -> Key:
+    def _target(self, ctx: RequestContext, key_ref: str, action: Action) -> Key:
         key = self._ring.resolve(ctx, key_ref, allow_alias=False)
         self._authz.check_key(ctx, action, key)
         key.check_not_pending_deletion()
@@ -34,7 +35,7 @@ class AliasService:
 
     def create_alias(self, ctx: RequestContext, name: str, target_key_ref: str) -> Alias:
         check_alias_name(name)
-        key = self._target(ctx, target_key_ref, "kms:CreateAlias")
+        key = self._target(ctx, target_key_ref, Action.CREATE_ALIAS)
         now = self._clock.now()
         alias = Alias(ctx.caller.account_id, ctx.region, name, key.key_id, now, now)
         with self._store.transaction():
@@ -45,14 +46,14 @@ class AliasService:
 
     def update_alias(self, ctx: RequestContext, name: str, target_key_ref: str) -> Alias:
         check_alias_name(name)
-        key = self._target(ctx, target_key_ref, "kms:UpdateAlias")
+        key = self._target(ctx, target_key_ref, Action.UPDATE_ALIAS)
         with self._store.transaction():
             alias = self._store.get_alias(ctx.caller.account_id, ctx.region, name)
             if alias is None:
                 raise NotFoundError(f"Alias {alias_arn_of(ctx, name)} is not found.")
             current = self._store.get_key(alias.target_key_id)
             if current is not None:
-                self._authz.check_key(ctx, "kms:UpdateAlias", current)
+                self._authz.check_key(ctx, Action.UPDATE_ALIAS, current)
             if current is not None and (current.key_spec, current.key_usage) != (key.key_spec, key.key_usage):
                 raise KeyUsageError("The new target key must have the same key spec and usage as the old one.")
             if alias.target_key_id != key.key_id:
@@ -70,13 +71,13 @@ class AliasService:
                 raise NotFoundError(f"Alias {alias_arn_of(ctx, name)} is not found.")
             target = self._store.get_key(alias.target_key_id)
             if target is not None:
-                self._authz.check_key(ctx, "kms:DeleteAlias", target)
+                self._authz.check_key(ctx, Action.DELETE_ALIAS, target)
             self._store.delete_alias(ctx.caller.account_id, ctx.region, name)
         self._ring.forget_alias(ctx.caller.account_id, ctx.region, name)
 
     def list_aliases(self, ctx: RequestContext, key_ref: str | None, limit: int | None,
                      marker: str | None) -> Page[Alias]:
-        self._authz.check_account(ctx, "kms:ListAliases")
+        self._authz.check_account(ctx, Action.LIST_ALIASES)
         key_id = self._ring.resolve(ctx, key_ref, allow_alias=False).key_id if key_ref else None
         limit = limit or 100
         found = self._store.list_aliases(ctx.caller.account_id, ctx.region, key_id, decode_marker(marker),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from strongroom.crypto.asymmetric import AsymmetricKey, EcKey, MlKemKey
 from strongroom.domain import key_specs as specs
+from strongroom.domain.actions import Action
 from strongroom.domain.context import RequestContext
 from strongroom.domain.keys import Key, KeyUsage
 from strongroom.domain.references import requested_alias
@@ -43,7 +44,7 @@ class AsymmetricService:
         assert isinstance(usable, AsymmetricKey)
         return usable
 
-    def _signing_key(self, ctx: RequestContext, key_ref: str, action: str, message: bytes, algorithm: str,
+    def _signing_key(self, ctx: RequestContext, key_ref: str, action: Action, message: bytes, algorithm: str,
                      message_type: str) -> Key:
         key = key_for_use(self._ring, self._authz, ctx, key_ref, action, KeyUsage.SIGN_VERIFY, extra={
             "kms:SigningAlgorithm": algorithm, "kms:MessageType": message_type})
@@ -54,7 +55,7 @@ class AsymmetricService:
     def sign(self, ctx: RequestContext, key_ref: str, message: bytes, algorithm: str,
              message_type: str | None = None, *, dry_run: bool = False) -> tuple[Key, bytes]:
         message_type = message_type or specs.RAW
-        key = self._signing_key(ctx, key_ref, "kms:Sign", message, algorithm, message_type)
+        key = self._signing_key(ctx, key_ref, Action.SIGN, message, algorithm, message_type)
         private = self._private(key)
         if dry_run:
             raise DryRunSucceeded(DRY_RUN_MESSAGE)
@@ -64,7 +65,7 @@ class AsymmetricService:
                message_type: str | None = None, *, dry_run: bool = False) -> Key:
         """The key, if ``signature`` is valid; otherwise InvalidSignatureError (AWS never answers false)."""
         message_type = message_type or specs.RAW
-        key = self._signing_key(ctx, key_ref, "kms:Verify", message, algorithm, message_type)
+        key = self._signing_key(ctx, key_ref, Action.VERIFY, message, algorithm, message_type)
         if not self._private(key).verify(algorithm, message, message_type, signature):
             raise InvalidSignatureError(INVALID_SIGNATURE)
         if dry_run:
@@ -73,7 +74,7 @@ class AsymmetricService:
 
     def get_public_key(self, ctx: RequestContext, key_ref: str) -> PublicKey:
         key = self._ring.resolve(ctx, key_ref, cross_account=True)
-        self._authz.check_key(ctx, "kms:GetPublicKey", key, alias=requested_alias(key_ref))
+        self._authz.check_key(ctx, Action.GET_PUBLIC_KEY, key, alias=requested_alias(key_ref))
         if not specs.is_asymmetric(key.key_spec):
             raise UnsupportedError(f"{key.arn} is a symmetric key ({key.key_spec}); GetPublicKey works only on "
                                    "asymmetric keys.")
@@ -82,7 +83,7 @@ class AsymmetricService:
 
     def derive_shared_secret(self, ctx: RequestContext, key_ref: str, algorithm: str, peer_public_key: bytes, *,
                              dry_run: bool = False) -> Secret:
-        key = key_for_use(self._ring, self._authz, ctx, key_ref, "kms:DeriveSharedSecret", KeyUsage.KEY_AGREEMENT,
+        key = key_for_use(self._ring, self._authz, ctx, key_ref, Action.DERIVE_SHARED_SECRET, KeyUsage.KEY_AGREEMENT,
                           extra={"kms:KeyAgreementAlgorithm": algorithm})
         specs.check_algorithm(key.key_spec, specs.algorithms(key.key_spec, key.key_usage).key_agreement, algorithm)
         private = self._private(key)
@@ -92,7 +93,7 @@ class AsymmetricService:
             raise DryRunSucceeded(DRY_RUN_MESSAGE)
         return Secret(key, secret)
 
-    def _kem(self, ctx: RequestContext, key_ref: str, action: str, algorithm: str) -> tuple[Key, MlKemKey]:
+    def _kem(self, ctx: RequestContext, key_ref: str, action: Action, algorithm: str) -> tuple[Key, MlKemKey]:
         key = key_for_use(self._ring, self._authz, ctx, key_ref, action, KeyUsage.ENCAPSULATE_DECAPSULATE)
         specs.check_algorithm(key.key_spec, specs.algorithms(key.key_spec, key.key_usage).encapsulation, algorithm)
         private = self._private(key)
@@ -100,7 +101,7 @@ class AsymmetricService:
         return key, private
 
     def encapsulate(self, ctx: RequestContext, key_ref: str, algorithm: str, *, dry_run: bool = False) -> Secret:
-        key, private = self._kem(ctx, key_ref, "kms:Encapsulate", algorithm)
+        key, private = self._kem(ctx, key_ref, Action.ENCAPSULATE, algorithm)
         if dry_run:
             raise DryRunSucceeded(DRY_RUN_MESSAGE)
         secret, ciphertext = private.encapsulate()
@@ -108,7 +109,7 @@ class AsymmetricService:
 
     def decapsulate(self, ctx: RequestContext, key_ref: str, ciphertext: bytes, algorithm: str, *,
                     dry_run: bool = False) -> Secret:
-        key, private = self._kem(ctx, key_ref, "kms:Decapsulate", algorithm)
+        key, private = self._kem(ctx, key_ref, Action.DECAPSULATE, algorithm)
         secret = private.decapsulate(ciphertext)
         if dry_run:
             raise DryRunSucceeded(DRY_RUN_MESSAGE)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from strongroom.domain.actions import Action
 from strongroom.domain.clock import Clock
 from strongroom.domain.context import RequestContext
 from strongroom.domain.grants import Grant
@@ -104,7 +105,7 @@ class Authorizer:
 
     # --- decisions ----------------------------------------------------------------------------
 
-    def _identity(self, ctx: RequestContext, action: str, resource: str, facts: RequestFacts) -> Effect:
+    def _identity(self, ctx: RequestContext, action: Action, resource: str, facts: RequestFacts) -> Effect:
         if ctx.caller.is_root:
             return Effect.ALLOW
         best = Effect.NONE
@@ -117,7 +118,7 @@ class Authorizer:
                 best = Effect.ALLOW
         return best
 
-    def allows(self, ctx: RequestContext, action: str, key: Key, facts: RequestFacts,
+    def allows(self, ctx: RequestContext, action: Action, key: Key, facts: RequestFacts,
                policy: PolicyDocument | None = None,
                grant_allows: Callable[[Grant], bool] | None = None) -> tuple[bool, str]:
         """Whether the caller may do ``action`` on ``key``, and if not, AWS's reason. ``grant_allows``: a
@@ -145,7 +146,7 @@ class Authorizer:
             return False, _NO_RESOURCE_POLICY.format(action=action)
         return False, _NO_IDENTITY_POLICY.format(action=action)
 
-    def check_key(self, ctx: RequestContext, action: str, key: Key, *, context: Mapping[str, str] | None = None,
+    def check_key(self, ctx: RequestContext, action: Action, key: Key, *, context: Mapping[str, str] | None = None,
                   alias: str | None = None, extra: Mapping[str, Any] | None = None,
                   request_tags: Mapping[str, str] | None = None,
                   grant_allows: Callable[[Grant], bool] | None = None) -> None:
@@ -154,7 +155,7 @@ class Authorizer:
         if not allowed:
             self._deny(ctx, action, key.arn, reason)
 
-    def check_account(self, ctx: RequestContext, action: str, *, resource: str = "*",
+    def check_account(self, ctx: RequestContext, action: Action, *, resource: str = "*",
                       extra: Mapping[str, Any] | None = None, request_tags: Mapping[str, str] | None = None) -> None:
         facts = self.facts(ctx, None, extra=extra, request_tags=request_tags)
         effect = self._identity(ctx, action, resource, facts)
@@ -163,7 +164,7 @@ class Authorizer:
         if effect is not Effect.ALLOW:
             self._deny(ctx, action, resource, _NO_IDENTITY_POLICY.format(action=action))
 
-    def _deny(self, ctx: RequestContext, action: str, resource: str, reason: str) -> None:
+    def _deny(self, ctx: RequestContext, action: Action, resource: str, reason: str) -> None:
         message = (f"User: {ctx.caller.principal_arn} is not authorized to perform: {action} on resource: "
                    f"{resource} {reason}")
         log.warning("access denied (request %s): %s", ctx.request_id, message)

@@ -15,6 +15,7 @@ from strongroom.crypto import ciphertext_blob, keygen
 from strongroom.crypto.aead import random_bytes
 from strongroom.crypto.asymmetric import RsaKey
 from strongroom.domain import key_specs as specs
+from strongroom.domain.actions import Action
 from strongroom.domain.context import RequestContext
 from strongroom.domain.encryption_context import canonical_encryption_context
 from strongroom.domain.key_specs import SYMMETRIC_DEFAULT
@@ -97,7 +98,7 @@ class CryptoService:
         self._ring = ring
         self._authz = authz
 
-    def _check(self, ctx: RequestContext, key: Key, key_ref: str | None, action: str, context: Context,
+    def _check(self, ctx: RequestContext, key: Key, key_ref: str | None, action: Action, context: Context,
                algorithm: str, extra: Mapping[str, Any] | None = None) -> None:
         """Authorize, then usage, state, algorithm and (asymmetric keys take none) encryption context."""
         check_use(self._authz, ctx, key, key_ref, action, KeyUsage.ENCRYPT_DECRYPT, context=context,
@@ -107,7 +108,7 @@ class CryptoService:
             if context:
                 raise InvalidRequestError(ASYMMETRIC_CONTEXT)
 
-    def _usable_key(self, ctx: RequestContext, key_ref: str, action: str, context: Context,
+    def _usable_key(self, ctx: RequestContext, key_ref: str, action: Action, context: Context,
                     algorithm: str = SYMMETRIC_DEFAULT, extra: Mapping[str, Any] | None = None) -> Key:
         key = self._ring.resolve(ctx, key_ref, cross_account=True)
         self._check(ctx, key, key_ref, action, context, algorithm, extra)
@@ -135,14 +136,14 @@ class CryptoService:
         if not 1 <= len(plaintext) <= MAX_PLAINTEXT_BYTES:
             raise InvalidRequestError(f"Plaintext must be between 1 and {MAX_PLAINTEXT_BYTES} bytes.")
         algorithm = algorithm or SYMMETRIC_DEFAULT
-        key = self._usable_key(ctx, key_ref, "kms:Encrypt", context, algorithm)
+        key = self._usable_key(ctx, key_ref, Action.ENCRYPT, context, algorithm)
         if dry_run:
             raise DryRunSucceeded(DRY_RUN_MESSAGE)
         return self._seal(key, plaintext, context, algorithm)
 
     def decrypt(self, ctx: RequestContext, ciphertext: bytes, context: Context = None,
                 key_ref: str | None = None, *, algorithm: str | None = None, dry_run: bool = False,
-                ignore_ciphertext: bool = False, action: str = "kms:Decrypt") -> Opened:
+                ignore_ciphertext: bool = False, action: Action = Action.DECRYPT) -> Opened:
         """Open a ciphertext. A symmetric blob names its own key and version; an RSA ciphertext needs the KeyId
         and algorithm. Every malformed or forged ciphertext is one error.
 
@@ -160,7 +161,7 @@ class CryptoService:
         return opened
 
     def _open(self, ctx: RequestContext, ciphertext: bytes, context: Context, key_ref: str | None,
-              action: str, algorithm: str) -> Opened:
+              action: Action, algorithm: str) -> Opened:
         expected = self._ring.resolve(ctx, key_ref, cross_account=True) if key_ref is not None else None
         if expected is not None and expected.key_spec != SYMMETRIC_DEFAULT:
             self._check(ctx, expected, key_ref, action, context, algorithm)
@@ -183,10 +184,10 @@ class CryptoService:
                    destination_algorithm: str | None = None, dry_run: bool = False,
                    ignore_ciphertext: bool = False) -> ReEncrypted:
         destination_algorithm = destination_algorithm or SYMMETRIC_DEFAULT
-        destination = self._usable_key(ctx, destination_key_ref, "kms:ReEncryptTo", destination_context,
+        destination = self._usable_key(ctx, destination_key_ref, Action.RE_ENCRYPT_TO, destination_context,
                                        destination_algorithm)
         source = self.decrypt(ctx, ciphertext, source_context, source_key_ref, algorithm=source_algorithm,
-                              dry_run=dry_run, ignore_ciphertext=ignore_ciphertext, action="kms:ReEncryptFrom")
+                              dry_run=dry_run, ignore_ciphertext=ignore_ciphertext, action=Action.RE_ENCRYPT_FROM)
         return ReEncrypted(source, self._seal(destination, source.plaintext, destination_context,
                                               destination_algorithm))
 
@@ -194,7 +195,7 @@ class CryptoService:
                           number_of_bytes: int | None = None, context: Context = None,
                           dry_run: bool = False, with_plaintext: bool = True) -> DataKey:
         length = data_key_length(key_spec, number_of_bytes)
-        action = "kms:GenerateDataKey" if with_plaintext else "kms:GenerateDataKeyWithoutPlaintext"
+        action = Action.GENERATE_DATA_KEY if with_plaintext else Action.GENERATE_DATA_KEY_WITHOUT_PLAINTEXT
         key = self._usable_key(ctx, key_ref, action, context)
         if dry_run:
             raise DryRunSucceeded(DRY_RUN_MESSAGE)
@@ -206,7 +207,7 @@ class CryptoService:
                                with_plaintext: bool = True) -> DataKeyPair:
         """A fresh key pair for use outside: the private key (PKCS#8 DER) sealed under a symmetric KMS key."""
         specs.check_data_key_pair_spec(key_pair_spec)
-        action = "kms:GenerateDataKeyPair" if with_plaintext else "kms:GenerateDataKeyPairWithoutPlaintext"
+        action = Action.GENERATE_DATA_KEY_PAIR if with_plaintext else Action.GENERATE_DATA_KEY_PAIR_WITHOUT_PLAINTEXT
         key = self._usable_key(ctx, key_ref, action, context, extra={"kms:DataKeyPairSpec": key_pair_spec})
         keygen.check_supported(key_pair_spec)
         if dry_run:
@@ -216,7 +217,7 @@ class CryptoService:
         return DataKeyPair(private_key if with_plaintext else None, public_key, sealed, key_pair_spec)
 
     def generate_random(self, ctx: RequestContext, number_of_bytes: int | None) -> bytes:
-        self._authz.check_account(ctx, "kms:GenerateRandom")
+        self._authz.check_account(ctx, Action.GENERATE_RANDOM)
         if number_of_bytes is None or not 1 <= number_of_bytes <= MAX_RANDOM_BYTES:
             raise InvalidRequestError(f"NumberOfBytes must be between 1 and {MAX_RANDOM_BYTES}.")
         return random_bytes(number_of_bytes)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from strongroom.crypto.aead import random_bytes
+from strongroom.domain.actions import Action
 from strongroom.domain.clock import Clock
 from strongroom.domain.context import RequestContext
 from strongroom.domain.grants import Grant, check_grant_request
@@ -74,7 +75,7 @@ class GrantService:
                             context_subset, symmetric=key.key_spec == SYMMETRIC_DEFAULT)
         constraint_type = ("EncryptionContextEquals" if context_equals is not None
                            else "EncryptionContextSubset" if context_subset is not None else None)
-        self._authz.check_key(ctx, "kms:CreateGrant", key, extra={
+        self._authz.check_key(ctx, Action.CREATE_GRANT, key, extra={
             "kms:GrantOperations": list(operations), "kms:GranteePrincipal": grantee,
             "kms:RetiringPrincipal": retiring, "kms:GrantIsForAWSResource": False,
             "kms:GrantConstraintType": constraint_type},
@@ -99,7 +100,7 @@ class GrantService:
     def list_grants(self, ctx: RequestContext, key_ref: str, *, grant_id: str | None = None,
                     grantee: str | None = None, limit: int | None = None, marker: str | None = None) -> Page[Grant]:
         key = self._ring.resolve(ctx, key_ref, cross_account=True)
-        self._authz.check_key(ctx, "kms:ListGrants", key)
+        self._authz.check_key(ctx, Action.LIST_GRANTS, key)
         limit = limit or 50
         found = [g for g in self._store.list_grants(key.key_id, decode_marker(marker), 1_000_000)
                  if grant_id in (None, g.grant_id) and grantee in (None, g.grantee_principal)]
@@ -108,7 +109,7 @@ class GrantService:
     def list_retirable_grants(self, ctx: RequestContext, retiring_principal: str, limit: int | None,
                               marker: str | None) -> Page[Grant]:
         _check_principal("RetiringPrincipal", retiring_principal)
-        self._authz.check_account(ctx, "kms:ListRetirableGrants")
+        self._authz.check_account(ctx, Action.LIST_RETIRABLE_GRANTS)
         limit = limit or 50
         found = self._store.list_retirable_grants(retiring_principal, decode_marker(marker), limit + 1)
         return page_of(found, limit, lambda g: g.grant_id)
@@ -129,7 +130,7 @@ class GrantService:
         is_key_owner = key is not None and ctx.caller.principal_arn == f"arn:aws:iam::{key.account_id}:root"
         if not (grant.may_retire(ctx.caller.principal_arn) or is_key_owner):
             assert key is not None
-            self._authz.check_key(ctx, "kms:RetireGrant", key)
+            self._authz.check_key(ctx, Action.RETIRE_GRANT, key)
         if dry_run:
             raise DryRunSucceeded(DRY_RUN_MESSAGE)
         self._store.delete_grant(grant.grant_id)
@@ -137,7 +138,7 @@ class GrantService:
 
     def revoke_grant(self, ctx: RequestContext, key_ref: str, grant_id: str, *, dry_run: bool = False) -> None:
         key = self._ring.resolve(ctx, key_ref, allow_alias=False, cross_account=True)
-        self._authz.check_key(ctx, "kms:RevokeGrant", key)
+        self._authz.check_key(ctx, Action.REVOKE_GRANT, key)
         grant = self._store.get_grant(grant_id)
         if grant is None or grant.key_id != key.key_id:
             raise InvalidGrantError(f"Grant {grant_id} does not exist for {key.arn}.")

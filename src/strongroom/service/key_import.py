@@ -20,6 +20,7 @@ from strongroom.crypto.import_token import INVALID, TokenHeader, split_token, to
 from strongroom.crypto.import_wrapping import new_wrapping_key, unwrap_key_material
 from strongroom.crypto.materials import canonical_material, material_fingerprint
 from strongroom.domain import key_specs as specs
+from strongroom.domain.actions import Action
 from strongroom.domain.clock import Clock
 from strongroom.domain.context import RequestContext
 from strongroom.domain.keys import SYMMETRIC_DEFAULT, Key
@@ -71,7 +72,7 @@ class KeyImportService:
     def get_parameters_for_import(self, ctx: RequestContext, key_ref: str, wrapping_algorithm: str,
                                   wrapping_key_spec: str) -> ImportParameters:
         specs.check_wrapping(wrapping_algorithm, wrapping_key_spec)
-        key = self._keys.authorized(ctx, key_ref, "kms:GetParametersForImport", extra={
+        key = self._keys.authorized(ctx, key_ref, Action.GET_PARAMETERS_FOR_IMPORT, extra={
             "kms:WrappingAlgorithm": wrapping_algorithm, "kms:WrappingKeySpec": wrapping_key_spec})
         key.check_imported()
         key.check_not_pending_deletion()
@@ -91,7 +92,7 @@ class KeyImportService:
         extra: dict[str, object] = {"kms:ExpirationModel": request.expiration_model}
         if valid_to is not None:
             extra["kms:ValidTo"] = int(valid_to)
-        key = self._keys.authorized(ctx, key_ref, "kms:ImportKeyMaterial", extra=extra)
+        key = self._keys.authorized(ctx, key_ref, Action.IMPORT_KEY_MATERIAL, extra=extra)
         key.check_imported()
         key.check_not_pending_deletion()
         self._check_request(key, request)
@@ -177,7 +178,7 @@ class KeyImportService:
                                      material_id: str | None = None) -> tuple[Key, str]:
         """Delete one imported material (default: the current one); (the key as it now is, its KeyMaterialId).
         Material pending rotation goes entirely; any other leaves the key PendingImport until re-imported."""
-        found = self._keys.authorized(ctx, key_ref, "kms:DeleteImportedKeyMaterial")
+        found = self._keys.authorized(ctx, key_ref, Action.DELETE_IMPORTED_KEY_MATERIAL)
         found.check_imported()
         with self._store.transaction():
             key = self._store.get_key(found.key_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from strongroom.domain.actions import Action
 from strongroom.domain.context import RequestContext
 from strongroom.domain.keys import Key
 from strongroom.domain.references import requested_alias
@@ -15,14 +16,14 @@ from strongroom.service.keyring import KeyRing
 DRY_RUN_MESSAGE = "The request would have succeeded, but the DryRun parameter was set."
 
 
-def key_for_use(ring: KeyRing, authz: Authorizer, ctx: RequestContext, key_ref: str, action: str, usage: str, *,
+def key_for_use(ring: KeyRing, authz: Authorizer, ctx: RequestContext, key_ref: str, action: Action, usage: str, *,
                 context: Mapping[str, str] | None = None, extra: Mapping[str, Any] | None = None) -> Key:
     key = ring.resolve(ctx, key_ref, cross_account=True)
     check_use(authz, ctx, key, key_ref, action, usage, context=context, extra=extra)
     return key
 
 
-def check_use(authz: Authorizer, ctx: RequestContext, key: Key, key_ref: str | None, action: str, usage: str, *,
+def check_use(authz: Authorizer, ctx: RequestContext, key: Key, key_ref: str | None, action: Action, usage: str, *,
               context: Mapping[str, str] | None = None, extra: Mapping[str, Any] | None = None) -> None:
     authz.check_key(ctx, action, key, context=context, alias=requested_alias(key_ref) if key_ref else None,
                     extra=extra)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from strongroom.crypto import keygen
 from strongroom.crypto.aead import random_bytes
 from strongroom.domain import keys as rules
+from strongroom.domain.actions import Action
 from strongroom.domain.audit import AuditEvent
 from strongroom.domain.clock import Clock
 from strongroom.domain.context import RequestContext
@@ -66,7 +67,7 @@ class KeyService:
 
     def _check_lockout(self, ctx: RequestContext, key: Key, policy: PolicyDocument) -> None:
         facts = self._authz.facts(ctx, key)
-        if not self._authz.allows(ctx, "kms:PutKeyPolicy", key, facts, policy)[0]:
+        if not self._authz.allows(ctx, Action.PUT_KEY_POLICY, key, facts, policy)[0]:
             raise MalformedPolicyError(LOCKOUT_MESSAGE)
 
     def create_key(self, ctx: RequestContext, *, description: str = "", key_usage: str | None = None,
@@ -77,7 +78,7 @@ class KeyService:
         key_usage = key_usage or rules.KeyUsage.ENCRYPT_DECRYPT
         origin = origin or rules.Origin.AWS_KMS
         request_tags = dict(tags)
-        self._authz.check_account(ctx, "kms:CreateKey", request_tags=request_tags, extra={
+        self._authz.check_account(ctx, Action.CREATE_KEY, request_tags=request_tags, extra={
             "kms:KeySpec": key_spec, "kms:KeyUsage": key_usage, "kms:KeyOrigin": origin,
             "kms:MultiRegion": multi_region})
         rules.check_creatable(key_spec, key_usage, origin)
@@ -105,7 +106,7 @@ class KeyService:
 
     def describe_key(self, ctx: RequestContext, key_ref: str) -> Key:
         key = self._ring.resolve(ctx, key_ref, cross_account=True)
-        self._authz.check_key(ctx, "kms:DescribeKey", key, alias=requested_alias(key_ref))
+        self._authz.check_key(ctx, Action.DESCRIBE_KEY, key, alias=requested_alias(key_ref))
         return key
 
     def last_usage(self, ctx: RequestContext, key_ref: str) -> KeyUsageRecord:
@@ -113,7 +114,7 @@ class KeyService:
         if requested_alias(key_ref) is not None:
             raise NotFoundError("GetKeyLastUsage does not accept an alias; use the key id or key ARN.")
         key = self._ring.resolve(ctx, key_ref, allow_alias=False, cross_account=True)
-        self._authz.check_key(ctx, "kms:GetKeyLastUsage", key)
+        self._authz.check_key(ctx, Action.GET_KEY_LAST_USAGE, key)
         stored = self._audit.last_key_usage(key.arn)
         start = self._audit.tracking_start()
         return KeyUsageRecord(key, start if start is not None else self._clock.now(),
@@ -128,19 +129,19 @@ class KeyService:
         return current.material_id if current is not None else None
 
     def list_keys(self, ctx: RequestContext, limit: int | None, marker: str | None) -> Page[Key]:
-        self._authz.check_account(ctx, "kms:ListKeys")
+        self._authz.check_account(ctx, Action.LIST_KEYS)
         after = decode_marker(marker)
         limit = limit or 100
         found = self._store.list_keys(ctx.caller.account_id, ctx.region, after, limit + 1)
         return page_of(found, limit, lambda key: key.key_id)
 
-    def authorized(self, ctx: RequestContext, key_ref: str, action: str, **facts: object) -> Key:
+    def authorized(self, ctx: RequestContext, key_ref: str, action: Action, **facts: object) -> Key:
         """Resolve a KeyId of the caller's account (no alias) and check the caller may do ``action`` on it."""
         key = self._ring.resolve(ctx, key_ref, allow_alias=False)
         self._authz.check_key(ctx, action, key, **facts)  # type: ignore[arg-type]
         return key
 
-    def change(self, ctx: RequestContext, key_ref: str, action: str, change: Callable[[Key], Key],
+    def change(self, ctx: RequestContext, key_ref: str, action: Action, change: Callable[[Key], Key],
                **facts: object) -> Key:
         """Authorize, then read-modify-write one key inside a transaction, from fresh state."""
         found = self.authorized(ctx, key_ref, action, **facts)
@@ -159,14 +160,14 @@ class KeyService:
             key.check_not_pending_deletion()
             key.check_not_pending_import()
             return key if key.state is KeyState.ENABLED else key.evolve(state=KeyState.ENABLED)
-        return self.change(ctx, key_ref, "kms:EnableKey", enable)
+        return self.change(ctx, key_ref, Action.ENABLE_KEY, enable)
 
     def disable_key(self, ctx: RequestContext, key_ref: str) -> Key:
         def disable(key: Key) -> Key:
             key.check_not_pending_deletion()
             key.check_not_pending_import()
             return key if key.state is KeyState.DISABLED else key.evolve(state=KeyState.DISABLED)
-        return self.change(ctx, key_ref, "kms:DisableKey", disable)
+        return self.change(ctx, key_ref, Action.DISABLE_KEY, disable)
 
     def schedule_key_deletion(self, ctx: RequestContext, key_ref: str, pending_window_days: int | None) -> Key:
         days = rules.DEFAULT_PENDING_WINDOW_DAYS if pending_window_days is None else pending_window_days
@@ -179,7 +180,7 @@ class KeyService:
             key.check_not_pending_deletion()
             return key.evolve(state=KeyState.PENDING_DELETION, pending_window_days=days,
                               deletion_date=self._clock.now() + days * rules.DAY_SECONDS)
-        return self.change(ctx, key_ref, "kms:ScheduleKeyDeletion", schedule)
+        return self.change(ctx, key_ref, Action.SCHEDULE_KEY_DELETION, schedule)
 
     def cancel_key_deletion(self, ctx: RequestContext, key_ref: str) -> Key:
         def cancel(key: Key) -> Key:
@@ -189,13 +190,13 @@ class KeyService:
             complete = key.origin != rules.Origin.EXTERNAL or material_complete(key, versions)
             return key.evolve(state=KeyState.DISABLED if complete else KeyState.PENDING_IMPORT, deletion_date=None,
                               pending_window_days=None)
-        return self.change(ctx, key_ref, "kms:CancelKeyDeletion", cancel)
+        return self.change(ctx, key_ref, Action.CANCEL_KEY_DELETION, cancel)
 
     def update_key_description(self, ctx: RequestContext, key_ref: str, description: str) -> Key:
         def describe(key: Key) -> Key:
             key.check_not_pending_deletion()
             return key.evolve(description=description)
-        return self.change(ctx, key_ref, "kms:UpdateKeyDescription", describe)
+        return self.change(ctx, key_ref, Action.UPDATE_KEY_DESCRIPTION, describe)
 
     # --- tags ---------------------------------------------------------------------------------
 
@@ -203,17 +204,17 @@ class KeyService:
         def tag(key: Key) -> Key:
             key.check_not_pending_deletion()
             return key.evolve(tags=merged_tags(key.tags, tags))
-        return self.change(ctx, key_ref, "kms:TagResource", tag, request_tags=dict(tags))
+        return self.change(ctx, key_ref, Action.TAG_RESOURCE, tag, request_tags=dict(tags))
 
     def untag_resource(self, ctx: RequestContext, key_ref: str, tag_keys: Sequence[str]) -> Key:
         def untag(key: Key) -> Key:
             key.check_not_pending_deletion()
             return key.evolve(tags={k: v for k, v in key.tags.items() if k not in set(tag_keys)})
-        return self.change(ctx, key_ref, "kms:UntagResource", untag, extra={"aws:TagKeys": list(tag_keys)})
+        return self.change(ctx, key_ref, Action.UNTAG_RESOURCE, untag, extra={"aws:TagKeys": list(tag_keys)})
 
     def list_resource_tags(self, ctx: RequestContext, key_ref: str, limit: int | None,
                            marker: str | None) -> Page[tuple[str, str]]:
-        key = self.authorized(ctx, key_ref, "kms:ListResourceTags")
+        key = self.authorized(ctx, key_ref, Action.LIST_RESOURCE_TAGS)
         after = decode_marker(marker) or ""
         items = sorted((k, v) for k, v in key.tags.items() if k > after)
         return page_of(items, limit, lambda item: item[0])
@@ -221,13 +222,13 @@ class KeyService:
     # --- key policy ---------------------------------------------------------------------------
 
     def get_key_policy(self, ctx: RequestContext, key_ref: str, policy_name: str | None) -> str:
-        key = self.authorized(ctx, key_ref, "kms:GetKeyPolicy")
+        key = self.authorized(ctx, key_ref, Action.GET_KEY_POLICY)
         if (policy_name or DEFAULT_POLICY_NAME) != DEFAULT_POLICY_NAME:
             raise NotFoundError(f"Policy {policy_name} does not exist for {key.arn}.")
         return key.policy or default_key_policy(key.account_id)
 
     def list_key_policies(self, ctx: RequestContext, key_ref: str) -> list[str]:
-        self.authorized(ctx, key_ref, "kms:ListKeyPolicies")
+        self.authorized(ctx, key_ref, Action.LIST_KEY_POLICIES)
         return [DEFAULT_POLICY_NAME]
 
     def put_key_policy(self, ctx: RequestContext, key_ref: str, policy_name: str | None, policy: str, *,
@@ -242,4 +243,4 @@ class KeyService:
             if not bypass_policy_lockout_check:
                 self._check_lockout(ctx, updated, document)
             return updated
-        return self.change(ctx, key_ref, "kms:PutKeyPolicy", put)
+        return self.change(ctx, key_ref, Action.PUT_KEY_POLICY, put)

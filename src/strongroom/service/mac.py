@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from strongroom.crypto.mac import HmacKey
 from strongroom.domain import key_specs as specs
+from strongroom.domain.actions import Action
 from strongroom.domain.context import RequestContext
 from strongroom.domain.keys import Key, KeyUsage
 from strongroom.errors import DryRunSucceeded, InvalidMacError
@@ -19,7 +20,7 @@ class MacService:
         self._ring = ring
         self._authz = authz
 
-    def _hmac_key(self, ctx: RequestContext, key_ref: str, action: str, algorithm: str) -> tuple[Key, HmacKey]:
+    def _hmac_key(self, ctx: RequestContext, key_ref: str, action: Action, algorithm: str) -> tuple[Key, HmacKey]:
         key = key_for_use(self._ring, self._authz, ctx, key_ref, action, KeyUsage.GENERATE_VERIFY_MAC,
                           extra={"kms:MacAlgorithm": algorithm})
         specs.check_algorithm(key.key_spec, specs.algorithms(key.key_spec, key.key_usage).mac, algorithm)
@@ -29,7 +30,7 @@ class MacService:
 
     def generate_mac(self, ctx: RequestContext, key_ref: str, message: bytes, algorithm: str, *,
                      dry_run: bool = False) -> tuple[Key, bytes]:
-        key, hmac_key = self._hmac_key(ctx, key_ref, "kms:GenerateMac", algorithm)
+        key, hmac_key = self._hmac_key(ctx, key_ref, Action.GENERATE_MAC, algorithm)
         if dry_run:
             raise DryRunSucceeded(DRY_RUN_MESSAGE)
         return key, hmac_key.mac(message)
@@ -37,7 +38,7 @@ class MacService:
     def verify_mac(self, ctx: RequestContext, key_ref: str, message: bytes, mac: bytes, algorithm: str, *,
                    dry_run: bool = False) -> Key:
         """The key, if ``mac`` is valid (compared in constant time); otherwise InvalidMacError."""
-        key, hmac_key = self._hmac_key(ctx, key_ref, "kms:VerifyMac", algorithm)
+        key, hmac_key = self._hmac_key(ctx, key_ref, Action.VERIFY_MAC, algorithm)
         if not hmac_key.verify(message, mac):
             raise InvalidMacError(INVALID_MAC)
         if dry_run:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from strongroom.domain import keys as rules
+from strongroom.domain.actions import Action
 from strongroom.domain.clock import Clock
 from strongroom.domain.context import RequestContext
 from strongroom.domain.keys import Key, KeyState, KeyVersion, Origin
@@ -60,7 +61,7 @@ class RotationService:
         self._keys = keys
         self._clock = clock
 
-    def _change(self, ctx: RequestContext, key_ref: str, action: str, change: Callable[[Key], Key],
+    def _change(self, ctx: RequestContext, key_ref: str, action: Action, change: Callable[[Key], Key],
                 on_demand: bool = False) -> Key:
         def checked(key: Key) -> Key:
             if on_demand:
@@ -80,16 +81,16 @@ class RotationService:
             key.check_usable_for_crypto()
             return key.evolve(rotation_period_days=days,
                               next_rotation_at=self._clock.now() + days * rules.DAY_SECONDS)
-        return self._change(ctx, key_ref, "kms:EnableKeyRotation", enable)
+        return self._change(ctx, key_ref, Action.ENABLE_KEY_ROTATION, enable)
 
     def disable_key_rotation(self, ctx: RequestContext, key_ref: str) -> Key:
         def disable(key: Key) -> Key:
             key.check_usable_for_crypto()
             return key.evolve(rotation_period_days=None, next_rotation_at=None)
-        return self._change(ctx, key_ref, "kms:DisableKeyRotation", disable)
+        return self._change(ctx, key_ref, Action.DISABLE_KEY_ROTATION, disable)
 
     def get_key_rotation_status(self, ctx: RequestContext, key_ref: str) -> Key:
-        key = self._keys.authorized(ctx, key_ref, "kms:GetKeyRotationStatus")
+        key = self._keys.authorized(ctx, key_ref, Action.GET_KEY_ROTATION_STATUS)
         key.check_not_pending_deletion()
         return key
 
@@ -101,7 +102,7 @@ class RotationService:
                 raise LimitExceededError(f"{key.arn} has reached the limit of {limit} on-demand rotations.")
             rotated = self._to_imported(key) if key.origin == Origin.EXTERNAL else self._add_version(key, ON_DEMAND)
             return rotated.evolve(on_demand_rotations=key.on_demand_rotations + 1)
-        rotated = self._change(ctx, key_ref, "kms:RotateKeyOnDemand", rotate, on_demand=True)
+        rotated = self._change(ctx, key_ref, Action.ROTATE_KEY_ON_DEMAND, rotate, on_demand=True)
         self._ring.forget_material(rotated.key_id)
         return rotated
 
@@ -122,7 +123,7 @@ class RotationService:
 
     def list_key_rotations(self, ctx: RequestContext, key_ref: str, include_all_material: bool,
                            limit: int | None, marker: str | None) -> Page[Rotation]:
-        key = self._keys.authorized(ctx, key_ref, "kms:ListKeyRotations")
+        key = self._keys.authorized(ctx, key_ref, Action.LIST_KEY_ROTATIONS)
         key.check_rotatable_on_demand()
         after = int(decode_marker(marker) or 0)
         rotations = [Rotation(key, v.version, v.material_id, v.created_at, v.rotation_type, v)

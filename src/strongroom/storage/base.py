@@ -14,10 +14,12 @@ from strongroom.domain.aliases import Alias
 from strongroom.domain.audit import AuditFilter, StoredAuditEvent
 from strongroom.domain.grants import Grant
 from strongroom.domain.keys import Key
+from strongroom.storage.engine_records import EngineRecords
 from strongroom.storage.records import StoredAccessKey, StoredUser, StoredVersion
 
 
 class Store(Protocol):
+    engines: EngineRecords  # mounts, bearer tokens, path policies and key names
     def transaction(self, *, cached: bool = True, durable: bool = True) -> AbstractContextManager[None]:
         """``cached=False``: the transaction changes nothing that processes cache (no change is announced);
         ``durable=False``: it may commit without waiting for the disk (it must survive a process crash)."""

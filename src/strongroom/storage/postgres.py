@@ -34,10 +34,12 @@ from strongroom.domain.grants import Grant
 from strongroom.domain.keys import Key
 from strongroom.errors import AlreadyExistsError, DependencyUnavailableError
 from strongroom.storage.audit_batches import LAST_LINK, AuditBatches, AuditBatchStore
+from strongroom.storage.engine_records import EngineRecords
 from strongroom.storage.pg_changes import CHANNEL, ChangeFeed
 from strongroom.storage.pg_setup import LOCK_SPACE, MIGRATIONS_TABLE, connection_settings, describe, migrate
 from strongroom.storage.records import StoredAccessKey, StoredUser, StoredVersion
 from strongroom.storage.sqlite import (
+    _KEY_COLUMN_COUNT,
     _KEY_COLUMNS,
     _VERSION_COLUMNS,
     _grant_from,
@@ -72,6 +74,7 @@ class PostgresStore(AuditBatchStore):
         self._local = threading.local()  # the connection of this thread's open transaction
         self._audit = AuditBatches("postgres", self._rows,
                                    lambda sql, params: self._write(sql, params, cached=False))
+        self.engines = EngineRecords("postgres", self._rows, self._write, self._insert, _KEY_COLUMNS, _key_from)
         self._seen = 0  # the change-feed generation that changed_elsewhere() last reported
         self._logged_unavailable_at = -1e9
         with self._unavailable_as_error(f"cannot connect to PostgreSQL at {describe(dsn)}"):
@@ -374,7 +377,8 @@ class PostgresStore(AuditBatchStore):
 
     def insert_key(self, key: Key, first_version: StoredVersion | None) -> None:
         with self.transaction():
-            self._insert(f"INSERT INTO keys ({_KEY_COLUMNS}) VALUES ({', '.join(['%s'] * 18)})", _key_row(key),
+            marks = ', '.join(['%s'] * _KEY_COLUMN_COUNT)
+            self._insert(f"INSERT INTO keys ({_KEY_COLUMNS}) VALUES ({marks})", _key_row(key),
                          f"Key {key.key_id} already exists")
             if first_version is not None:
                 self.add_version(key.key_id, first_version)

@@ -23,6 +23,7 @@ from strongroom.domain.grants import Grant
 from strongroom.domain.keys import Key, KeyState
 from strongroom.errors import AlreadyExistsError, InternalError
 from strongroom.storage.audit_batches import AuditBatches, AuditBatchStore
+from strongroom.storage.engine_records import EngineRecords
 from strongroom.storage.migrations import migrations_for
 from strongroom.storage.records import StoredAccessKey, StoredUser, StoredVersion
 from strongroom.storage.tables import Catalog, Table
@@ -37,15 +38,19 @@ WAL_RESTART_FRAMES = 131072
 _KEY_COLUMNS = (
     "key_id, account_id, region, created_at, description, key_spec, key_usage, origin, state, "
     "deletion_date, pending_window_days, rotation_period_days, next_rotation_at, policy, "
-    "current_version, on_demand_rotations, multi_region, tags"
+    "current_version, on_demand_rotations, multi_region, tags, name_space, name, min_decryption_version, "
+    "min_encryption_version, exportable, attributes"
 )
+_KEY_COLUMN_COUNT = 24
 
 
 def _key_row(key: Key) -> tuple:
     return (key.key_id, key.account_id, key.region, key.created_at, key.description, key.key_spec,
             key.key_usage, key.origin, key.state.value, key.deletion_date, key.pending_window_days,
             key.rotation_period_days, key.next_rotation_at, key.policy, key.current_version,
-            key.on_demand_rotations, int(key.multi_region), orjson.dumps(key.tags).decode())
+            key.on_demand_rotations, int(key.multi_region), orjson.dumps(key.tags).decode(), key.name_space, key.name,
+            key.min_decryption_version, key.min_encryption_version, int(key.exportable),
+            orjson.dumps(key.attributes).decode())
 
 
 def _key_from(row: tuple) -> Key:
@@ -53,7 +58,9 @@ def _key_from(row: tuple) -> Key:
                key_spec=row[5], key_usage=row[6], origin=row[7], state=KeyState(row[8]),
                deletion_date=row[9], pending_window_days=row[10], rotation_period_days=row[11],
                next_rotation_at=row[12], policy=row[13], current_version=row[14],
-               on_demand_rotations=row[15], multi_region=bool(row[16]), tags=orjson.loads(row[17]))
+               on_demand_rotations=row[15], multi_region=bool(row[16]), tags=orjson.loads(row[17]),
+               name_space=row[18], name=row[19], min_decryption_version=row[20], min_encryption_version=row[21],
+               exportable=bool(row[22]), attributes=orjson.loads(row[23]))
 
 
 _VERSION_COLUMNS = ("version, material_id, created_at, rotation_type, wrapped_material, valid_to, expiration_model, "
@@ -110,6 +117,9 @@ class SqliteStore(AuditBatchStore):
         self._durable_commits = True  # synchronous=FULL, set below
         self._audit = AuditBatches("sqlite", lambda sql, params: self._db.execute(sql, params).fetchall(),
                                    lambda sql, params: self._db.execute(sql, params).rowcount)
+        self.engines = EngineRecords("sqlite", lambda sql, params: self._db.execute(sql, params).fetchall(),
+                                     lambda sql, params: self._write(sql, params).rowcount, self._insert,
+                                     _KEY_COLUMNS, _key_from)
         try:
             for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON",
                            f"busy_timeout={busy_timeout_ms}"):
@@ -398,7 +408,8 @@ class SqliteStore(AuditBatchStore):
 
     def insert_key(self, key: Key, first_version: StoredVersion | None) -> None:
         with self.transaction():
-            self._insert(f"INSERT INTO keys ({_KEY_COLUMNS}) VALUES ({', '.join('?' * 18)})", _key_row(key),
+            marks = ', '.join('?' * _KEY_COLUMN_COUNT)
+            self._insert(f"INSERT INTO keys ({_KEY_COLUMNS}) VALUES ({marks})", _key_row(key),
                          f"Key {key.key_id} already exists")
             if first_version is not None:
                 self.add_version(key.key_id, first_version)
