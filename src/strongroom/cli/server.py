@@ -161,4 +161,6 @@ def _announce_dev(config: ServerConfig, account) -> None:  # type: ignore[no-unt
   access key:  {account.access_key_id}
   secret key:  {account.secret_access_key}
   credentials: {config.data_dir / 'dev-credentials'}   (AWS shared-credentials format)
+  Vault API:   BAO_ADDR=http://{config.host}:{config.port}  VAULT_TOKEN/BAO_TOKEN={account.vault_token}
+               (the token is also in {config.data_dir / 'dev-vault-token'})
 """, flush=True)

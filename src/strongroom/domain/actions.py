@@ -64,3 +64,7 @@ class Action(enum.StrEnum):
     BACKUP_KEY = "kms:BackupKey"  # Take a key with all its versions out as a wrapped backup.
     DELETE_KEY = "kms:DeleteKey"  # Delete a key at once (where a protocol allows it and the key allows deletion).
     UPDATE_KEY_CONFIGURATION = "kms:UpdateKeyConfiguration"  # Change a key's version window, flags or attributes.
+    # Managing the protocol-level setup of an account (not keys): who may mount engines and write path policies.
+    MOUNT_ENGINE = "strongroom:MountEngine"
+    UNMOUNT_ENGINE = "strongroom:UnmountEngine"
+    MANAGE_PATH_POLICIES = "strongroom:ManagePathPolicies"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,3 +53,24 @@ class RequestContext:
     source_ip: str = ""
     secure_transport: bool = False
     request_id: str = ""
+    protocol: str = "aws"
+    note: AuditNote = field(default_factory=lambda: AuditNote(), compare=False)
+
+
+class AuditNote:
+    """What the core used for a request, noted as it goes, for its one audit event: the key (the first one
+    resolved, i.e. the one the request is about) and the key version."""
+
+    __slots__ = ("key_arn", "key_version")
+
+    def __init__(self) -> None:
+        self.key_arn: str | None = None
+        self.key_version: int | None = None
+
+    def key(self, arn: str) -> None:
+        if self.key_arn is None:
+            self.key_arn = arn
+
+    def version(self, version: int | None) -> None:
+        if self.key_version is None:
+            self.key_version = version

@@ -46,6 +46,7 @@ class ServerConfig:
     config_file: Path | None = None  # TOML holding a [root_of_trust] table
     control_socket: Path | None = None  # the operator endpoint; default DATA_DIR/control.sock
     database_url: str | None = None  # postgresql://…; None: SQLite in the data directory
+    vault_region: str = DEFAULT_REGION  # the region of the keys made through the Vault API
 
     @property
     def database(self) -> Path:

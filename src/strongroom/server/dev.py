@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from strongroom.errors import StrongroomError
 from strongroom.server.config import DEFAULT_REGION, ROOT_KEY_FILE, ServerConfig
 from strongroom.server.tls import ensure_dev_tls
 from strongroom.service.core import Core
@@ -13,6 +14,7 @@ from strongroom.service.credentials import new_account_id
 from strongroom.trust.key_file import create_root_key_file
 
 CREDENTIALS_FILE = "dev-credentials"
+VAULT_TOKEN_FILE = "dev-vault-token"
 DEFAULT_DEV_ACCOUNT = "111122223333"
 
 
@@ -21,6 +23,10 @@ class DevAccount:
     account_id: str
     access_key_id: str
     secret_access_key: str
+    vault_token: str = ""
+
+    def __repr__(self) -> str:
+        return f"DevAccount({self.account_id!r}, {self.access_key_id!r}, <secrets>)"
 
 
 def prepare_dev_files(config: ServerConfig) -> ServerConfig:
@@ -49,9 +55,36 @@ def ensure_dev_account(core: Core, data_dir: Path) -> DevAccount:
         created = core.credentials.create(account_id or new_account_id(), access_key_id=access_key_id,
                                           secret_access_key=secret).key
         access_key_id, secret = created.access_key_id, created.secret_access_key
-    account = DevAccount(account_id, access_key_id, secret)  # type: ignore[arg-type]
+    account = DevAccount(account_id, access_key_id, secret,  # type: ignore[arg-type]
+                         ensure_dev_vault_token(core, data_dir, account_id))
     _write_credentials(data_dir / CREDENTIALS_FILE, account)
     return account
+
+
+def ensure_dev_vault_token(core: Core, data_dir: Path, account_id: str) -> str:
+    """A root Vault token of the dev account that never expires: fixed by STRONGROOM_DEV_VAULT_TOKEN, else
+    the one from an earlier start, else new; written to DIR/dev-vault-token (0600)."""
+    path = data_dir / VAULT_TOKEN_FILE
+    wanted = os.environ.get("STRONGROOM_DEV_VAULT_TOKEN") or (path.read_text().strip() if path.exists() else "")
+    current = None
+    if wanted:
+        try:
+            current = core.tokens.authenticate(wanted)
+        except StrongroomError:
+            current = None
+    if current is None or current.account_id != account_id or "root" not in current.policies:
+        wanted = core.tokens.issue(account_id, policies=("root",), ttl=0, display_name="root",
+                                   token=wanted or None).token
+    _write_private(path, wanted + "\n")
+    return wanted
+
+
+def _write_private(path: Path, text: str) -> None:
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+    os.replace(tmp, path)
 
 
 def _read_credentials(path: Path) -> dict[str, str]:
@@ -69,8 +102,4 @@ def _write_credentials(path: Path, account: DevAccount) -> None:
     text = (f"[default]\naws_access_key_id = {account.access_key_id}\n"
             f"aws_secret_access_key = {account.secret_access_key}\n"
             f"region = {DEFAULT_REGION}\n# account_id = {account.account_id}\n")
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(text)
-    os.replace(tmp, path)
+    _write_private(path, text)

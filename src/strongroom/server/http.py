@@ -52,7 +52,7 @@ def _error(status: int, code: str, message: str) -> HttpResponse:
 class HttpProtocol(asyncio.Protocol):
     __slots__ = ("_handler", "_secure", "_transport", "_parser", "_url", "_headers", "_header_bytes",
                  "_body", "_body_bytes", "_too_large", "_client_ip", "_closing", "last_active", "_server",
-                 "_awaiting", "_queued")
+                 "_awaiting", "_queued", "_at_start", "_listing")
 
     def __init__(self, handler: Handler, secure: bool, server: ServerState) -> None:
         self._handler = handler
@@ -65,6 +65,8 @@ class HttpProtocol(asyncio.Protocol):
         self._closing = False
         self._awaiting = False  # an answer is being awaited: later requests wait their turn in ``_queued``
         self._queued: list[tuple[HttpRequest, bool]] = []
+        self._at_start = True  # the next byte starts a request line
+        self._listing = False  # this request's method is LIST (fed to the parser as GET)
         self.last_active = time.monotonic()
 
     def _reset(self) -> None:
@@ -90,6 +92,10 @@ class HttpProtocol(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.last_active = time.monotonic()
+        if self._at_start and data.startswith(b"LIST "):  # Vault's LIST method, which llhttp does not know
+            data = b"GET " + data[5:]
+            self._listing = True
+        self._at_start = False
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -130,7 +136,7 @@ class HttpProtocol(asyncio.Protocol):
             return
         url = httptools.parse_url(self._url)
         request = HttpRequest(
-            method=self._parser.get_method().decode("ascii"),
+            method="LIST" if self._listing else self._parser.get_method().decode("ascii"),
             path=url.path.decode("latin-1") if url.path else "/",
             query=url.query.decode("latin-1") if url.query else "",
             headers=self._headers,
@@ -140,6 +146,8 @@ class HttpProtocol(asyncio.Protocol):
         )
         close = not self._parser.should_keep_alive()
         self._reset()
+        self._listing = False
+        self._at_start = True
         if self._awaiting:  # pipelined behind an awaited answer: answers leave in request order
             self._queued.append((request, close))
             return
@@ -202,7 +210,7 @@ class HttpProtocol(asyncio.Protocol):
 
 Done = Callable[[Exception | None], None]
 Commit = Callable[[Done], None]  # writes one batch durably, then calls ``done`` (now or later, on the loop)
-CommitFailed = Callable[[Exception], HttpResponse]  # the answer that replaces each held one
+CommitFailed = Callable[[Exception, HttpResponse], HttpResponse]  # the answer that replaces each held one
 
 
 class ServerState:
@@ -219,8 +227,8 @@ class ServerState:
     def __init__(self, commit: Commit | None = None, commit_failed: CommitFailed | None = None) -> None:
         self.connections: set[HttpProtocol] = set()
         self._commit = commit
-        self._commit_failed = commit_failed or (lambda _exc: _error(500, "InternalFailure", "An internal error "
-                                                                                           "occurred."))
+        self._commit_failed = commit_failed or (lambda _exc, _held: _error(500, "InternalFailure", "An internal "
+                                                                                                  "error occurred."))
         self._held: list[tuple[HttpProtocol, HttpResponse, bool]] = []
         self._in_flight: list[tuple[HttpProtocol, HttpResponse, bool]] | None = None
         self._start_scheduled = False
@@ -248,8 +256,7 @@ class ServerState:
         batch, self._in_flight = self._in_flight or [], None
         if error is not None:
             log.error("commit failed; %d answers replaced by errors", len(batch))
-            failed = self._commit_failed(error)
-            batch = [(c, failed, close) for c, _, close in batch]
+            batch = [(c, self._commit_failed(error, held), close) for c, held, close in batch]
         for connection, response, close in batch:
             connection.deliver(response, close)
         if self._held:

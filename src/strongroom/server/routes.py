@@ -19,6 +19,8 @@ import orjson
 
 from strongroom.protocols.aws.app import AwsKmsApp
 from strongroom.protocols.http import HttpRequest, HttpResponse
+from strongroom.protocols.vault.app import PREFIX as VAULT_PREFIX
+from strongroom.protocols.vault.app import VaultApp
 from strongroom.server import logs
 from strongroom.server.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from strongroom.server.metrics import Metrics
@@ -30,8 +32,12 @@ _SEALED = orjson.dumps({"status": "sealed", "message": SEALED_MESSAGE})
 
 
 class Router:
-    def __init__(self, aws: AwsKmsApp, metrics: Metrics | None = None, *, access_log: bool = False) -> None:
+    """The mount table of the HTTP listeners: ``/v1/`` goes to the Vault adapter, everything else to AWS's."""
+
+    def __init__(self, aws: AwsKmsApp, metrics: Metrics | None = None, *, access_log: bool = False,
+                 vault: VaultApp | None = None) -> None:
         self._aws = aws
+        self._vault = vault
         self._core = aws.core
         self._metrics = metrics
         self._access_log = access_log
@@ -40,7 +46,7 @@ class Router:
         if request.method == "GET" and request.path in ("/health", "/ready", "/metrics"):
             return self._operational(request.path)
         started = time.perf_counter()
-        key_spec = None if self._core.sealed else self._aws.key_to_make_first(request)
+        key_spec = None if self._core.sealed or request.path != "/" else self._aws.key_to_make_first(request)
         if key_spec is not None:
             return self._after_making(key_spec, request, started)
         return self._handle(request, started)
@@ -54,7 +60,10 @@ class Router:
         return self._handle(request, started)
 
     def _handle(self, request: HttpRequest, started: float) -> HttpResponse:
-        response = self._aws.handle(request)
+        if self._vault is not None and request.path.startswith(VAULT_PREFIX):
+            response = self._vault.handle(request)
+        else:
+            response = self._aws.handle(request)
         elapsed = time.perf_counter() - started
         facts = response.facts or {}
         if self._metrics is not None:

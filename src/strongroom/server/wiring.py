@@ -17,6 +17,7 @@ from strongroom.protocols.aws.app import AwsKmsApp
 from strongroom.protocols.aws.errors import aws_error_for, internal_error
 from strongroom.protocols.aws.model import KmsModel
 from strongroom.protocols.http import HttpResponse
+from strongroom.protocols.vault.app import VaultApp
 from strongroom.server import http
 from strongroom.server.config import ServerConfig
 from strongroom.server.gc_tuning import freeze_after_full_collections
@@ -33,9 +34,14 @@ from strongroom.trust.key_file import FileRootOfTrust
 log = logging.getLogger("strongroom.server")
 
 
-def audit_failed(exc: Exception) -> HttpResponse:
-    """The answer of every request of a batch whose audit events could not be written: retryable, and a 503
-    ``DependencyTimeoutException`` when the store is unreachable."""
+def audit_failed(exc: Exception, held: HttpResponse | None = None) -> HttpResponse:
+    """The answer of every request of a batch whose audit events could not be written, in the shape of the
+    protocol of the answer it replaces: retryable, and for AWS a 503 ``DependencyTimeoutException`` when the
+    store is unreachable."""
+    if held is not None and (held.facts or {}).get("frontend") == "vault":
+        status = 503 if isinstance(exc, StrongroomError) and aws_error_for(exc).status == 503 else 500
+        return HttpResponse(status, b'{"errors":["the audit trail could not be written; retry"]}',
+                            "application/json")
     error = aws_error_for(exc) if isinstance(exc, StrongroomError) else internal_error()
     return HttpResponse(error.status, orjson.dumps({"__type": error.code, "message": error.message}))
 
@@ -80,7 +86,8 @@ def serve_worker(config: ServerConfig, sockets: list[tuple[socket.socket, bool]]
     the seal state the supervisor sends over ``channel`` and follows every later change."""
     core = Core(open_store(config, serving=True), **core_options(config))  # sealed until the supervisor says
     receive_initial_state(channel, core)
-    router = Router(AwsKmsApp(core, model), Metrics(core), access_log=config.access_log)
+    router = Router(AwsKmsApp(core, model), Metrics(core), access_log=config.access_log,
+                    vault=VaultApp(core, config.vault_region))
     tls: ssl.SSLContext | None = None
     if config.tls_cert and config.tls_key:
         tls = server_ssl_context(config.tls_cert, config.tls_key)

@@ -14,15 +14,20 @@ from strongroom.service.authorization import Authorizer
 from strongroom.service.caches import StoreCaches
 from strongroom.service.credentials import Credentials
 from strongroom.service.crypto import CryptoService
+from strongroom.service.front_door import FrontDoor
 from strongroom.service.grants import GrantService
 from strongroom.service.key_hierarchy import KeyHierarchy
 from strongroom.service.key_import import KeyImportService
 from strongroom.service.keyring import KeyRing
 from strongroom.service.keys import KeyService
 from strongroom.service.mac import MacService
+from strongroom.service.mounts import Mounts
+from strongroom.service.named_keys import NamedKeyService
+from strongroom.service.path_policies import PathPolicies
 from strongroom.service.principals import Principals
 from strongroom.service.quotas import Quotas
 from strongroom.service.rotation import RotationService
+from strongroom.service.tokens import Tokens
 from strongroom.storage.base import Store
 from strongroom.trust.base import RootOfTrust
 
@@ -59,6 +64,11 @@ class Core:
         self.rotation = RotationService(store, self.ring, self.keys, self.clock, self.limits)
         self.grants = GrantService(store, self.ring, self.authz, self.clock, self.limits)
         self.admin = AdminService(self.principals, self.credentials, self.authz, operator_account)
+        self.front_door = FrontDoor(self.secrets, self.quotas, self.audit)
+        self.named_keys = NamedKeyService(store, self.ring, self.secrets, self.authz, self.clock, self.limits)
+        self.tokens = Tokens(store, self.clock, self.caches)
+        self.path_policies = PathPolicies(store, self.authz, self.caches)
+        self.mounts = Mounts(store, self.authz, self.named_keys, self.clock, self.caches)
         if root is not None:
             self.unseal(root)
 

@@ -137,6 +137,7 @@ class CryptoService:
             raise InvalidRequestError(f"Plaintext must be between 1 and {MAX_PLAINTEXT_BYTES} bytes.")
         algorithm = algorithm or SYMMETRIC_DEFAULT
         key = self._usable_key(ctx, key_ref, Action.ENCRYPT, context, algorithm)
+        ctx.note.version(key.current_version)
         if dry_run:
             raise DryRunSucceeded(DRY_RUN_MESSAGE)
         return self._seal(key, plaintext, context, algorithm)
@@ -173,7 +174,9 @@ class CryptoService:
         key = self._ring.get(header.key_id)
         if key is None or key.region != ctx.region:
             raise InvalidCiphertextError()
+        ctx.note.key(key.arn)
         self._check(ctx, key, key_ref, action, context, algorithm)
+        ctx.note.version(header.version)
         version = self._ring.version(key, header.version)
         plaintext = ciphertext_blob.open_blob(version.aead, ciphertext, canonical_encryption_context(context))
         return Opened(plaintext, key, version.material_id)

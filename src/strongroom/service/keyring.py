@@ -58,6 +58,13 @@ class KeyRing:
         for cache in (self._keys, self._aliases, self._records, self._versions):
             caches.register(cache)
 
+    def register(self, cache: dict) -> None:  # type: ignore[type-arg]
+        """Another cache of key state, dropped whenever the ring's are."""
+        self._caches.register(cache)
+
+    def sync(self) -> None:
+        self._caches.sync()
+
     # --- lookups ------------------------------------------------------------------------------
 
     def get(self, key_id: str) -> Key | None:
@@ -99,6 +106,7 @@ class KeyRing:
         key = self.get(key_id) if key_id else None
         if key is None or key.account_id != account or key.region != region:
             raise NotFoundError(f"Key '{key_ref}' does not exist")
+        ctx.note.key(key.arn)
         return key
 
     def alias_target(self, account_id: str, region: str, name: str) -> str | None:

@@ -17,16 +17,15 @@ import orjson
 from strongroom.domain.context import AccessKey, Caller, RequestContext
 from strongroom.domain.unique_ids import unique_id
 from strongroom.errors import SealedError, StrongroomError
+from strongroom.protocols.audit_record import audit_event
 from strongroom.protocols.aws.admin import ADMIN_OPERATIONS
 from strongroom.protocols.aws.admin import TARGET_PREFIX as ADMIN_PREFIX
-from strongroom.protocols.aws.audit_record import audit_event
 from strongroom.protocols.aws.errors import AwsError, aws_error_for, internal_error
 from strongroom.protocols.aws.model import KmsModel, ValidationFailure
 from strongroom.protocols.aws.operations import OPERATIONS
 from strongroom.protocols.aws.sigv4 import SigV4Error, SigV4Verifier
 from strongroom.protocols.http import HttpRequest, HttpResponse
 from strongroom.service.core import Core
-from strongroom.service.key_hierarchy import SEALED_MESSAGE
 
 log = logging.getLogger("strongroom.aws")
 
@@ -90,7 +89,7 @@ class AwsKmsApp:
 
     def _audit(self, request: HttpRequest, request_id: str, trace: _Trace, response: dict[str, Any] | None,
                error: AwsError | None) -> None:
-        self.core.audit.record(partial(  # built with the rest of its batch, see AuditTrail.record
+        self.core.front_door.record(partial(  # built with the rest of its batch, see AuditTrail.record
             audit_event, request=request, request_id=request_id, now=self.core.clock.now(),
             operation=trace.operation, admin=trace.admin, ctx=trace.ctx, params=trace.params, response=response,
             error_code=error.code if error else None, error_message=error.message if error else None))
@@ -113,8 +112,7 @@ class AwsKmsApp:
         target = self._target(request)
         trace.admin = target.startswith(ADMIN_PREFIX)
         trace.operation = target.split(".", 1)[1]
-        if self.core.sealed:  # refused before anything else is read (a sealed node cannot read access keys)
-            raise SealedError(SEALED_MESSAGE)
+        self.core.front_door.check_unsealed()
         try:
             verified = self.verifier.verify(request)
         except SigV4Error as exc:
@@ -135,7 +133,7 @@ class AwsKmsApp:
                 raise AwsError("UnsupportedOperationException",
                                f"{operation} is not supported by this server yet.")
             raise AwsError("UnknownOperationException", f"Unknown operation {target}")
-        self.core.quotas.charge(ctx, operation)
+        self.core.front_door.admit(ctx, operation)
         params = trace.params = self._params(operation, request)
         if "GrantTokens" in params:
             self.core.grants.check_tokens(params["GrantTokens"])

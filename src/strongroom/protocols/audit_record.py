@@ -1,4 +1,10 @@
-"""CloudTrail-shaped audit records of AWS KMS requests.
+"""CloudTrail-shaped audit records: the one rendering of a request's audit event, for every protocol.
+
+The event itself is neutral: who (the caller), which protocol and operation, the key and key version the core
+noted as used (``RequestContext.note``), how it ended, from where, and the request id. CloudTrail's shape is
+how it is stored and shown (``strongroom audit``); a request of another protocol than AWS's says so in
+``eventSource`` and ``additionalEventData.protocol``, and the key version used is in
+``additionalEventData.keyVersion``.
 
 Recorded: who (userIdentity), what (eventName, requestParameters), on which key (resources), from where, and
 how it ended (errorCode/errorMessage or responseElements). Never recorded: plaintext, ciphertext, key material,
@@ -89,9 +95,13 @@ def _read_only(operation: str) -> bool:
 
 def audit_event(*, request: HttpRequest, request_id: str, now: float, operation: str, admin: bool,
                 ctx: RequestContext | None, params: dict[str, Any] | None, response: dict[str, Any] | None,
-                error_code: str | None, error_message: str | None) -> AuditEvent:
-    key_arn = _key_arn(ctx, params, response)
-    read_only = _read_only(operation)
+                error_code: str | None, error_message: str | None, protocol: str = "aws",
+                event_source: str = EVENT_SOURCE, read_only: bool | None = None) -> AuditEvent:
+    noted = ctx.note if ctx is not None else None
+    key_arn = noted.key_arn if noted is not None and noted.key_arn else None
+    if key_arn is None and protocol == "aws":  # a request refused before the core looked its key up
+        key_arn = _key_arn(ctx, params, response)
+    read_only = _read_only(operation) if read_only is None else read_only
     region = ctx.region if ctx is not None else None
     if region is None and (found := _CREDENTIAL.search(request.headers.get("authorization", ""))):
         region = found.group(2)
@@ -100,7 +110,7 @@ def audit_event(*, request: HttpRequest, request_id: str, now: float, operation:
         "eventVersion": EVENT_VERSION,
         "userIdentity": _identity(ctx, request),
         "eventTime": _event_time(int(now)),
-        "eventSource": "strongroom-admin" if admin else EVENT_SOURCE,
+        "eventSource": "strongroom-admin" if admin else event_source,
         "eventName": operation,
     }
     if region is not None:
@@ -121,6 +131,11 @@ def audit_event(*, request: HttpRequest, request_id: str, now: float, operation:
     if ctx is not None:
         record["recipientAccountId"] = ctx.caller.account_id
     record["eventCategory"] = "Management"
+    extra: dict[str, Any] = {} if protocol == "aws" else {"protocol": protocol}
+    if noted is not None and noted.key_version is not None:
+        extra["keyVersion"] = noted.key_version
+    if extra:
+        record["additionalEventData"] = extra
     if request.secure:
         record["tlsDetails"] = {"clientProvidedHostHeader": request.headers.get("host", "")}
     if error_code is not None:

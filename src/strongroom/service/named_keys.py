@@ -1,0 +1,313 @@
+"""Keys addressed by a caller-chosen name in a namespace, used version by version.
+
+This is the key model the version-addressed protocols need (Vault's Transit engine, later KMIP and the clouds):
+a key is named ``name`` in ``name_space`` of the caller's account; every ciphertext, signature and MAC names
+the version that made it; the key's window (``min_decryption_version`` .. latest, and
+``min_encryption_version``) is enforced here, for every protocol; material leaves only through ``export``, for
+keys created (or later made, irreversibly) exportable, authorized as ``kms:ExportKey`` and audited.
+
+Such a key is one key of the store: it has a key id and, where its spec is an AWS one (``SYMMETRIC_DEFAULT``,
+RSA, ECC), it is usable through the AWS API by that id too. Every call authorizes its action against the key's
+policy, the caller's identity policies and grants, as for AWS requests, and notes the key and version it used
+in the request's audit note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from strongroom.crypto import versioned_keys as vk
+from strongroom.crypto.aead import random_bytes
+from strongroom.domain.actions import Action
+from strongroom.domain.clock import Clock
+from strongroom.domain.context import RequestContext
+from strongroom.domain.keys import Key, KeyState, KeyUsage
+from strongroom.domain.limits import Limits
+from strongroom.domain.references import new_key_id
+from strongroom.errors import (
+    AlreadyExistsError,
+    InvalidCiphertextError,
+    InvalidRequestError,
+    LimitExceededError,
+    NotFoundError,
+    UnsupportedError,
+)
+from strongroom.service.authorization import Authorizer
+from strongroom.service.key_hierarchy import KeyHierarchy, material_label
+from strongroom.service.keyring import KeyRing
+from strongroom.service.keys import new_material_id
+from strongroom.storage.base import Store
+from strongroom.storage.records import StoredVersion
+
+_USAGE = {vk.HMAC_SPEC: KeyUsage.GENERATE_VERIFY_MAC, vk.ED25519_SPEC: KeyUsage.SIGN_VERIFY,
+          **{s: KeyUsage.SIGN_VERIFY for s in vk.ECDSA_SPECS}}
+_MAX_CACHED = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class NamedKey:
+    """A key and what may be said of its versions: number → creation time."""
+
+    key: Key
+    versions: dict[int, float]
+
+    @property
+    def latest_version(self) -> int:
+        return self.key.current_version
+
+    @property
+    def min_available_version(self) -> int:
+        return min(self.versions, default=0)
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    """A version of a key, ready for one operation."""
+
+    key: Key
+    version: int
+    material: vk.VersionedKey
+
+
+class NamedKeyService:
+    def __init__(self, store: Store, ring: KeyRing, secrets: KeyHierarchy, authz: Authorizer, clock: Clock,
+                 limits: Limits) -> None:
+        self._store = store
+        self._ring = ring
+        self._secrets = secrets
+        self._authz = authz
+        self._clock = clock
+        self._limits = limits
+        self._ids: dict[tuple[str, str, str], str | None] = {}
+        self._usable: dict[tuple[str, int, str], vk.VersionedKey] = {}
+        ring.register(self._ids)
+        ring.register(self._usable)
+
+    # --- finding ------------------------------------------------------------------------------
+
+    def _find(self, ctx: RequestContext, name_space: str, name: str) -> Key | None:
+        self._ring.sync()
+        cache_key = (ctx.caller.account_id, name_space, name)
+        try:
+            key_id = self._ids[cache_key]
+        except KeyError:
+            found = self._store.engines.get_key_by_name(*cache_key)
+            key_id = found.key_id if found is not None else None
+            if len(self._ids) > _MAX_CACHED:
+                self._ids.clear()
+            self._ids[cache_key] = key_id
+        return self._ring.get(key_id) if key_id is not None else None
+
+    def _key(self, ctx: RequestContext, name_space: str, name: str, action: Action) -> Key:
+        key = self._find(ctx, name_space, name)
+        if key is None or key.state is KeyState.PENDING_DELETION:
+            raise NotFoundError(f"key '{name}' not found")
+        ctx.note.key(key.arn)
+        self._authz.check_key(ctx, action, key)
+        return key
+
+    def exists(self, ctx: RequestContext, name_space: str, name: str) -> bool:
+        return self._find(ctx, name_space, name) is not None
+
+    def names(self, ctx: RequestContext, name_space: str) -> list[str]:
+        self._authz.check_account(ctx, Action.LIST_KEYS)
+        return self._store.engines.list_key_names(ctx.caller.account_id, name_space)
+
+    def describe(self, ctx: RequestContext, name_space: str, name: str) -> NamedKey:
+        key = self._key(ctx, name_space, name, Action.DESCRIBE_KEY)
+        return self._described(key)
+
+    def _described(self, key: Key) -> NamedKey:
+        return NamedKey(key, {r.version: r.created_at for r in self._ring.records(key.key_id)})
+
+    def use(self, ctx: RequestContext, name_space: str, name: str, action: Action, version: int | None = None, *,
+            opening: bool = False) -> Use:
+        """The version to use (the latest when ``version`` is None) once the caller may and the key's window
+        allows it: ``opening`` (decrypt, verify) needs ``min_decryption_version`` ≤ version ≤ latest; making
+        (encrypt, sign) needs ``min_encryption_version`` ≤ version."""
+        key = self._key(ctx, name_space, name, action)
+        key.check_usable_for_crypto()
+        latest = key.current_version
+        chosen = latest if not version else version
+        if chosen > latest:
+            raise InvalidCiphertextError("invalid ciphertext: version is too new") if opening else \
+                InvalidRequestError("requested version for encryption is greater than the latest key version")
+        if opening and chosen < key.min_decryption_version:
+            raise InvalidRequestError("ciphertext or signature version is disallowed by policy (too old)")
+        if not opening and chosen < max(key.min_encryption_version, key.min_decryption_version) and version:
+            raise InvalidRequestError("requested version for encryption is less than the minimum encryption key "
+                                      "version")
+        ctx.note.version(chosen)
+        return Use(key, chosen, self._material(key, chosen))
+
+    def _material(self, key: Key, version: int) -> vk.VersionedKey:
+        kdf = key.attributes.get("core.kdf", vk.KDF_HKDF_SHA256)
+        cache_key = (key.key_id, version, kdf)
+        usable = self._usable.get(cache_key)
+        if usable is None:
+            stored = self._ring.record(key, version)
+            if stored is None or not stored.has_material:
+                raise InvalidRequestError(f"version {version} of key '{key.name}' is not available (trimmed)")
+            material = self._secrets.unwrap(stored.wrapped_material, material_label(key.key_id, version))
+            usable = vk.VersionedKey(key.key_spec, material, kdf=kdf)
+            if len(self._usable) > _MAX_CACHED:
+                self._usable.clear()
+            self._usable[cache_key] = usable
+        return usable
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def _version(self, key_id: str, version: int, material: bytes) -> StoredVersion:
+        wrapped = self._secrets.wrap(material, material_label(key_id, version))
+        return StoredVersion(version, new_material_id(), self._clock.now(), None if version == 1 else "ON_DEMAND",
+                             wrapped)
+
+    def create(self, ctx: RequestContext, name_space: str, name: str, key_spec: str, *,
+               key_size: int | None = None, exportable: bool = False, attributes: dict[str, str] | None = None,
+               material: bytes | None = None) -> NamedKey:
+        """A new key named ``name`` (AlreadyExistsError if one is). ``material``: imported, already checked."""
+        self._authz.check_account(ctx, Action.CREATE_KEY if material is None else Action.IMPORT_KEY_MATERIAL,
+                                  extra={"kms:KeySpec": key_spec})
+        if key_spec not in vk.KEY_SPECS:
+            raise UnsupportedError(f"key spec {key_spec} cannot be named and versioned")
+        fresh = material if material is not None else vk.generate_material(key_spec, key_size)
+        key = Key(key_id=new_key_id(), account_id=ctx.caller.account_id, region=ctx.region,
+                  created_at=self._clock.now(), key_spec=key_spec,
+                  key_usage=_USAGE.get(key_spec, KeyUsage.ENCRYPT_DECRYPT),
+                  origin="EXTERNAL" if material is not None else "AWS_KMS", name_space=name_space, name=name,
+                  exportable=exportable, attributes=dict(attributes or {}))
+        ctx.note.key(key.arn)
+        with self._store.transaction():
+            if self._store.engines.get_key_by_name(key.account_id, name_space, name) is not None:
+                raise AlreadyExistsError(f"key '{name}' already exists")
+            if self._store.count_region_keys(key.account_id, key.region) >= self._limits.keys_per_region:
+                raise LimitExceededError(f"The account already has {self._limits.keys_per_region} keys.")
+            self._store.insert_key(key, self._version(key.key_id, 1, fresh))
+        self._forget(key)
+        return self._described(key)
+
+    def _change(self, ctx: RequestContext, name_space: str, name: str, action: Action,
+                change: Callable[[Key], Key], new_material: Callable[[Key], bytes] | None = None) -> NamedKey:
+        """Authorize, then read-modify-write the key from fresh state in one transaction."""
+        found = self._key(ctx, name_space, name, action)
+        with self._store.transaction():
+            key = self._store.get_key(found.key_id)
+            if key is None:
+                raise NotFoundError(f"key '{name}' not found")
+            updated = change(key)
+            if new_material is not None:
+                version = key.current_version + 1
+                self._store.add_version(key.key_id, self._version(key.key_id, version, new_material(key)))
+                updated = updated.evolve(current_version=version, on_demand_rotations=key.on_demand_rotations + 1)
+            if updated != key:
+                self._store.update_key(updated)
+        self._forget(updated)
+        return self._described(updated)
+
+    def configure(self, ctx: RequestContext, name_space: str, name: str, *, min_decryption_version: int | None = None,
+                  min_encryption_version: int | None = None, exportable: bool | None = None,
+                  attributes: dict[str, str] | None = None) -> NamedKey:
+        def configure(key: Key) -> Key:
+            dec = key.min_decryption_version if min_decryption_version is None else max(min_decryption_version, 1)
+            enc = key.min_encryption_version if min_encryption_version is None else min_encryption_version
+            if dec > key.current_version:
+                raise InvalidRequestError("cannot set min decryption version of a key greater than its latest "
+                                          "version")
+            if enc > key.current_version:
+                raise InvalidRequestError("cannot set min encryption version of a key greater than its latest "
+                                          "version")
+            if enc != 0 and enc < dec:
+                raise InvalidRequestError("cannot set min encryption/decryption values; min encryption version "
+                                          "must be greater than or equal to min decryption version")
+            if dec < self._described(key).min_available_version:
+                raise InvalidRequestError("cannot set min decryption version below the min available version")
+            if exportable is False and key.exportable:
+                raise InvalidRequestError("export cannot be disabled on a key that has had it enabled")
+            return key.evolve(min_decryption_version=dec, min_encryption_version=enc,
+                              exportable=key.exportable or bool(exportable),
+                              attributes={**key.attributes, **(attributes or {})})
+        return self._change(ctx, name_space, name, Action.UPDATE_KEY_CONFIGURATION, configure)
+
+    def rotate(self, ctx: RequestContext, name_space: str, name: str, material: bytes | None = None) -> NamedKey:
+        """A new latest version: fresh material, or ``material`` imported (already checked)."""
+        if material is not None:
+            return self._change(ctx, name_space, name, Action.IMPORT_KEY_MATERIAL, lambda k: k, lambda k: material)
+        return self._change(ctx, name_space, name, Action.ROTATE_KEY_ON_DEMAND, lambda k: k,
+                            lambda k: vk.generate_material(k.key_spec, _key_size(k)))
+
+    def trim(self, ctx: RequestContext, name_space: str, name: str, min_available_version: int) -> NamedKey:
+        """Delete every version below ``min_available_version`` (which may not pass the decryption window)."""
+        found = self._key(ctx, name_space, name, Action.UPDATE_KEY_CONFIGURATION)
+        if min_available_version <= 0:
+            raise InvalidRequestError("minimum available version should be positive")
+        if min_available_version > found.min_decryption_version:
+            raise InvalidRequestError("minimum available version cannot be greater than minimum decryption version")
+        if found.min_encryption_version and min_available_version > found.min_encryption_version:
+            raise InvalidRequestError("minimum available version cannot be greater than minimum encryption version")
+        with self._store.transaction():
+            for stored in self._store.get_versions(found.key_id):
+                if stored.version < min_available_version:
+                    self._store.delete_version(found.key_id, stored.version)
+        self._forget(found)
+        return self._described(found)
+
+    def delete(self, ctx: RequestContext, name_space: str, name: str) -> None:
+        """Delete the key and every version at once (protocols decide whether their callers may)."""
+        key = self._key(ctx, name_space, name, Action.DELETE_KEY)
+        self._store.delete_key(key.key_id)
+        self._forget(key)
+
+    def delete_namespace(self, ctx: RequestContext, name_space: str) -> int:
+        """Delete every key of a namespace (an engine unmounted)."""
+        names = self._store.engines.list_key_names(ctx.caller.account_id, name_space)
+        for name in names:
+            key = self._store.engines.get_key_by_name(ctx.caller.account_id, name_space, name)
+            if key is not None:
+                self._store.delete_key(key.key_id)
+                self._forget(key)
+        return len(names)
+
+    def _forget(self, key: Key) -> None:
+        self._ring.forget_key(key.key_id)
+        self._ids.pop((key.account_id, key.name_space or "", key.name or ""), None)
+        for cache_key in [k for k in self._usable if k[0] == key.key_id]:
+            del self._usable[cache_key]
+
+    # --- material leaving ---------------------------------------------------------------------
+
+    def export(self, ctx: RequestContext, name_space: str, name: str, kind: str,
+               version: int | None = None) -> dict[int, str]:
+        """Versions' material in ``kind``'s encoding (every available version when ``version`` is None)."""
+        key = self._key(ctx, name_space, name, Action.EXPORT_KEY)
+        if not key.exportable and kind != "public-key":
+            raise InvalidRequestError("private key material is not exportable")
+        versions = [version] if version else sorted(self._described(key).versions)
+        out = {}
+        for number in versions:
+            if number > key.current_version or number not in self._described(key).versions:
+                raise InvalidRequestError("invalid key version")
+            out[number] = self._material(key, number).export(kind)
+        ctx.note.version(versions[-1] if versions else None)
+        return out
+
+    def public_key(self, ctx: RequestContext, name_space: str, name: str, version: int) -> str | None:
+        """A version's public key as its read shows it (the caller has been allowed to describe the key)."""
+        key = self._find(ctx, name_space, name)
+        if key is None:
+            raise NotFoundError(f"key '{name}' not found")
+        return self._material(key, version).public_key_for_read()
+
+    @staticmethod
+    def random(n: int) -> bytes:
+        return random_bytes(n)
+
+    @staticmethod
+    def digest(data: bytes, algorithm: str) -> bytes:
+        return vk.digest(data, algorithm)
+
+
+def _key_size(key: Key) -> int | None:
+    size = key.attributes.get("core.key_size")
+    return int(size) if size else None
+
