@@ -90,7 +90,8 @@ def _list(keys: _Keys) -> Reply:
     return Reply({"keys": names})
 
 
-def _new_key(keys: _Keys, name: str, params: dict[str, Any]) -> NamedKey:
+def _key_settings(params: dict[str, Any]) -> tuple[str, int | None, bool, dict[str, str]]:
+    """A create request's settings, validated: spec, key size, exportable, attributes."""
     key_type = text(params.get("type"), "type") or "aes256-gcm96"
     spec = TYPES.get(key_type)
     if spec is None:
@@ -116,13 +117,19 @@ def _new_key(keys: _Keys, name: str, params: dict[str, Any]) -> NamedKey:
                   "vault.auto_rotate_period": str(int(rotate_period))}
     if key_size:
         attributes["core.key_size"] = str(key_size)
-    return keys.service.create(keys.call.ctx, keys.space, name, spec, key_size=key_size,
-                               exportable=boolean(params.get("exportable"), "exportable"), attributes=attributes)
+    return spec, key_size, boolean(params.get("exportable"), "exportable"), attributes
+
+
+def _new_key(keys: _Keys, name: str, params: dict[str, Any]) -> NamedKey:
+    spec, key_size, exportable, attributes = _key_settings(params)
+    return keys.service.create(keys.call.ctx, keys.space, name, spec, key_size=key_size, exportable=exportable,
+                               attributes=attributes)
 
 
 def _create(keys: _Keys, name: str) -> Reply:
     exists = keys.service.exists(keys.call.ctx, keys.space, name)
     keys.call.authorize(Capability.UPDATE if exists else Capability.CREATE)
+    _key_settings(keys.call.body)
     if exists:  # Vault answers a create of an existing key with its read, changing nothing
         return _read(keys, name, authorized=True)
     return Reply(_view(keys, _new_key(keys, name, keys.call.body)))
@@ -393,7 +400,8 @@ def _each(call: Call, items: list[dict[str, Any]], is_batch: bool,
 
 
 def _algorithm(call: Call, from_path: str | None, name: str = "hash_algorithm") -> str:
-    algorithm = from_path or text(call.param(name), name) or text(call.param("algorithm"), "algorithm") or "sha2-256"
+    algorithm = (from_path or text(call.param(name), name) or text(call.param("hash_algorithm"), "hash_algorithm")
+                 or text(call.param("algorithm"), "algorithm") or "sha2-256")
     if algorithm not in (*_HASHES, "none"):
         raise InvalidRequestError(f"unsupported hash algorithm {algorithm}")
     return algorithm
