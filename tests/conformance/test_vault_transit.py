@@ -295,8 +295,8 @@ def test_a_transit_key_is_a_key_of_the_store(vault: hvac.Client, server: ServerI
 
 
 def _audit(server: ServerInfo) -> list[dict[str, Any]]:
-    out = subprocess.run([sys.executable, "-m", "strongroom", "audit", "export", "-", "--data-dir", str(server.data_dir)],
-                         capture_output=True, text=True, timeout=60, check=True).stdout
+    command = [sys.executable, "-m", "strongroom", "audit", "export", "-", "--data-dir", str(server.data_dir)]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True).stdout
     return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
@@ -321,3 +321,18 @@ def test_every_vault_request_is_audited_with_the_key_and_version_used(vault: hva
     refused = [e for e in events if e.get("errorCode") == "403"]
     assert refused and refused[-1]["errorMessage"] == "permission denied"
     assert all(marker not in json.dumps(e) for e in events)
+
+
+def test_operators_issue_list_and_revoke_tokens_from_the_cli(server: ServerInfo) -> None:
+    def strongroom(*args: str) -> str:
+        return subprocess.run([sys.executable, "-m", "strongroom", "tokens", *args, "--data-dir",
+                               str(server.data_dir)], capture_output=True, text=True, timeout=60, check=True).stdout
+    issued = dict(line.split(" = ", 1) for line in strongroom("create", "--account", server.account_id,
+                                                              "--ttl", "600").splitlines())
+    client = hvac.Client(url=server.endpoint, token=issued["token"])
+    assert client.auth.token.lookup_self()["data"]["accessor"] == issued["accessor"]
+    assert issued["accessor"] in strongroom("list", "--account", server.account_id)
+    assert issued["token"] not in strongroom("list")
+    strongroom("revoke", issued["accessor"])
+    with pytest.raises(exceptions.Forbidden):
+        client.auth.token.lookup_self()

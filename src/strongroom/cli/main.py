@@ -1,11 +1,11 @@
-"""``strongroom server | credentials | accounts | users | operator | audit``: the entry point and its sub-commands."""
+"""``strongroom server | credentials | tokens | accounts | users | operator | audit …``: the entry point."""
 
 from __future__ import annotations
 
 import argparse
 import os
 
-from strongroom.cli import audit, backup, credentials, operator, principals, server
+from strongroom.cli import audit, backup, credentials, operator, principals, server, tokens
 from strongroom.server import logs
 
 
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     operator.add_parser(commands)
     audit.add_parser(commands)
     backup.add_parsers(commands)
+    tokens.add_parser(commands)
     return parser
 
 
