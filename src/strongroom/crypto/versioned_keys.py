@@ -531,6 +531,10 @@ class VersionedKey:
 
     # --- public key and export -----------------------------------------------------------------------------------
 
+    def unwrap_import(self, ciphertext: bytes, hash_function: str = "SHA256") -> bytes:
+        """This RSA key as the wrapping key of a BYOK import (see ``unwrap_import``)."""
+        return unwrap_import(self._material, ciphertext, hash_function)
+
     def public_key_pem(self) -> str | None:
         """PEM SubjectPublicKeyInfo ("PUBLIC KEY") of an asymmetric key, None for symmetric and HMAC keys."""
         if self._private is None:

@@ -43,6 +43,7 @@ from strongroom.storage.records import StoredVersion
 _USAGE = {vk.HMAC_SPEC: KeyUsage.GENERATE_VERIFY_MAC, vk.ED25519_SPEC: KeyUsage.SIGN_VERIFY,
           **{s: KeyUsage.SIGN_VERIFY for s in vk.ECDSA_SPECS}}
 _MAX_CACHED = 100_000
+WRAPPING_KEY_NAME = "/wrapping-key"  # a namespace's import wrapping key: no caller's name has a "/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +113,8 @@ class NamedKeyService:
 
     def names(self, ctx: RequestContext, name_space: str) -> list[str]:
         self._authz.check_account(ctx, Action.LIST_KEYS)
-        return self._store.engines.list_key_names(ctx.caller.account_id, name_space)
+        return [n for n in self._store.engines.list_key_names(ctx.caller.account_id, name_space)
+                if n != WRAPPING_KEY_NAME]
 
     def describe(self, ctx: RequestContext, name_space: str, name: str) -> NamedKey:
         key = self._key(ctx, name_space, name, Action.DESCRIBE_KEY)
@@ -171,12 +173,19 @@ class NamedKeyService:
                                   extra={"kms:KeySpec": key_spec})
         if key_spec not in vk.KEY_SPECS:
             raise UnsupportedError(f"key spec {key_spec} cannot be named and versioned")
+        if name == WRAPPING_KEY_NAME:
+            raise InvalidRequestError(f"the name {name} is reserved")
         fresh = material if material is not None else vk.generate_material(key_spec, key_size)
+        key = self._create(ctx, name_space, name, key_spec, fresh, origin="EXTERNAL" if material is not None
+                           else "AWS_KMS", exportable=exportable, attributes=attributes)
+        return self._described(key)
+
+    def _create(self, ctx: RequestContext, name_space: str, name: str, key_spec: str, fresh: bytes, *, origin: str,
+                exportable: bool = False, attributes: dict[str, str] | None = None) -> Key:
         key = Key(key_id=new_key_id(), account_id=ctx.caller.account_id, region=ctx.region,
                   created_at=self._clock.now(), key_spec=key_spec,
-                  key_usage=_USAGE.get(key_spec, KeyUsage.ENCRYPT_DECRYPT),
-                  origin="EXTERNAL" if material is not None else "AWS_KMS", name_space=name_space, name=name,
-                  exportable=exportable, attributes=dict(attributes or {}))
+                  key_usage=_USAGE.get(key_spec, KeyUsage.ENCRYPT_DECRYPT), origin=origin, name_space=name_space,
+                  name=name, exportable=exportable, attributes=dict(attributes or {}))
         ctx.note.key(key.arn)
         with self._store.transaction():
             if self._store.engines.get_key_by_name(key.account_id, name_space, name) is not None:
@@ -185,7 +194,7 @@ class NamedKeyService:
                 raise LimitExceededError(f"The account already has {self._limits.keys_per_region} keys.")
             self._store.insert_key(key, self._version(key.key_id, 1, fresh))
         self._forget(key)
-        return self._described(key)
+        return key
 
     def _change(self, ctx: RequestContext, name_space: str, name: str, action: Action,
                 change: Callable[[Key], Key], new_material: Callable[[Key], bytes] | None = None) -> NamedKey:
@@ -273,6 +282,33 @@ class NamedKeyService:
         self._ids.pop((key.account_id, key.name_space or "", key.name or ""), None)
         for cache_key in [k for k in self._usable if k[0] == key.key_id]:
             del self._usable[cache_key]
+
+    # --- material arriving (bring your own key) -------------------------------------------------
+
+    def wrapping_key(self, ctx: RequestContext, name_space: str) -> str:
+        """The PEM public key of the namespace's RSA-4096 import wrapping key (made on first use)."""
+        self._authz.check_account(ctx, Action.GET_PARAMETERS_FOR_IMPORT)
+        return self._wrapping(ctx, name_space).public_key_pem() or ""
+
+    def _wrapping(self, ctx: RequestContext, name_space: str) -> vk.VersionedKey:
+        key = self._find(ctx, name_space, WRAPPING_KEY_NAME)
+        if key is None:
+            try:
+                self._create(ctx, name_space, WRAPPING_KEY_NAME, "RSA_4096", vk.generate_material("RSA_4096"),
+                             origin="AWS_KMS")
+            except AlreadyExistsError:  # made meanwhile by another worker
+                pass
+            key = self._find(ctx, name_space, WRAPPING_KEY_NAME)
+            assert key is not None
+        return self._material(key, key.current_version)
+
+    def unwrap_import(self, ctx: RequestContext, name_space: str, key_spec: str, ciphertext: bytes,
+                      hash_function: str = "SHA256") -> bytes:
+        """Key material a caller wrapped for the namespace's wrapping key, unwrapped and checked for ``key_spec``
+        (to be handed to ``create`` or ``rotate``; it stays in the core)."""
+        self._authz.check_account(ctx, Action.IMPORT_KEY_MATERIAL)
+        unwrapped = self._wrapping(ctx, name_space).unwrap_import(ciphertext, hash_function)
+        return vk.check_material(key_spec, unwrapped)
 
     # --- material leaving ---------------------------------------------------------------------
 

@@ -74,7 +74,8 @@ class VaultApp:
         facts = {"frontend": "vault", "request_id": request_id, "operation": trace.operation,
                  "error": str(error.status) if error else None}
         if error is not None:
-            return HttpResponse(error.status, orjson.dumps({"errors": [error.message]}), CONTENT_TYPE, [], facts)
+            messages = [error.message] if error.message else []
+            return HttpResponse(error.status, orjson.dumps({"errors": messages}), CONTENT_TYPE, [], facts)
         assert reply is not None
         return reply.render(request_id, facts)
 
@@ -138,7 +139,7 @@ def _bearer(value: str) -> str:
 
 
 def _body(request: HttpRequest) -> dict[str, Any]:
-    if not request.body.strip():
+    if not request.body.strip() or request.body.strip() == b"null":  # `bao write -f` sends null
         return {}
     try:
         body = orjson.loads(request.body)

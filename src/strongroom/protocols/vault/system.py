@@ -100,8 +100,20 @@ def _enable(call: Call) -> Reply:
     if not isinstance(config, dict):
         raise InvalidRequestError("error converting input for field \"config\": not an object")
     call.core.mounts.enable(call.ctx, _mount_name(call), engine, text(call.param("description"), "description") or
-                            "", {k: v for k, v in config.items() if isinstance(v, str | int | bool)})
+                            "", _mount_config(config))
     return NO_CONTENT
+
+
+_DURATIONS = ("default_lease_ttl", "max_lease_ttl")
+
+
+def _mount_config(config: dict[str, Any]) -> dict[str, Any]:
+    """What is kept of a mount's config: scalars, with its lease TTLs as whole seconds (Vault's form)."""
+    kept = {k: v for k, v in config.items() if isinstance(v, str | int | bool) and k != "description"}
+    for name in _DURATIONS:
+        if name in kept:
+            kept[name] = int(seconds(kept[name], name) or 0)
+    return kept
 
 
 def _disable(call: Call) -> Reply:
@@ -125,8 +137,8 @@ def _read_tune(call: Call) -> Reply:
 
 def _tune(call: Call) -> Reply:
     call.authorize()
-    config = {k: v for k, v in call.body.items() if k != "description" and isinstance(v, str | int | bool)}
-    call.core.mounts.tune(call.ctx, _mount_name(call), text(call.param("description"), "description"), config)
+    call.core.mounts.tune(call.ctx, _mount_name(call), text(call.param("description"), "description"),
+                          _mount_config(call.body))
     return NO_CONTENT
 
 
@@ -135,7 +147,7 @@ def _tune(call: Call) -> Reply:
 def _list_policies(call: Call, field: str) -> Reply:
     call.authorize(Capability.LIST if call.method == "LIST" else Capability.READ)
     names = call.core.path_policies.names(call.ctx)
-    return Reply({"keys": names, "policies": names})
+    return Reply({"keys": names} if field == "policy" else {"keys": names, "policies": names})
 
 
 def _read_policy(call: Call, name: str, field: str) -> Reply:
@@ -201,7 +213,7 @@ def _create_token(call: Call) -> Reply:
     meta = call.param("meta") or {}
     if not isinstance(meta, dict) or not all(isinstance(v, str) for v in meta.values()):
         raise InvalidRequestError("error converting input for field \"meta\": not a map of strings")
-    ttl = seconds(call.param("ttl"), "ttl")
+    ttl = seconds(call.param("ttl"), "ttl") or None  # 0 asks for the default, as in Vault
     if ttl is None and call.token.expires_at is not None:
         ttl = call.token.ttl
     chosen = text(call.param("id"), "id")
@@ -213,7 +225,8 @@ def _create_token(call: Call) -> Reply:
         renewable=boolean(call.param("renewable"), "renewable", True),
         display_name="token-" + (text(call.param("display_name"), "display_name") or "").strip() if
         call.param("display_name") else "token", meta=meta,
-        parent=None if boolean(call.param("no_parent"), "no_parent") and parent_root else call.token.accessor,
+        parent=None if (boolean(call.param("no_parent"), "no_parent") or call.path.endswith("create-orphan"))
+        and parent_root else call.token.accessor,
         token=chosen)
     return Reply(auth=_auth(issued.token, issued.record))
 
@@ -247,7 +260,8 @@ def _lookup_accessor(call: Call) -> Reply:
 def _renew(call: Call, token: BearerToken, token_text: str) -> Reply:
     renewed = call.core.tokens.renew(token, seconds(call.param("increment"), "increment"))
     auth = _auth(token_text, renewed)
-    auth["lease_duration"] = 0 if renewed.expires_at is None else int(renewed.expires_at - call.core.clock.now())
+    granted = seconds(call.param("increment"), "increment") or renewed.ttl
+    auth["lease_duration"] = 0 if renewed.expires_at is None else int(granted)
     return Reply(auth=auth)
 
 

@@ -58,6 +58,10 @@ def route(call: Call, mount: Mount, rest: str) -> tuple[Handler, str]:
         if method in table:
             handler, operation = table[method]
             return bind(handler, name), operation
+    if head == "wrapping_key" and len(parts) == 1 and method == "GET":
+        return bind(_wrapping_key), "GetParametersForImport"
+    if head == "keys" and len(parts) == 3 and parts[2] in ("import", "import_version") and method in ("POST", "PUT"):
+        return bind(_import, parts[1], parts[2] == "import_version"), "ImportKeyMaterial"
     if head == "keys" and len(parts) == 3 and method in ("POST", "PUT"):
         action = {"config": (_config, "UpdateKeyConfiguration"), "rotate": (_rotate, "RotateKey"),
                   "trim": (_trim, "TrimKey")}.get(parts[2])
@@ -86,7 +90,7 @@ def _list(keys: _Keys) -> Reply:
     keys.call.authorize(Capability.LIST)
     names = keys.service.names(keys.call.ctx, keys.space)
     if not names:
-        raise VaultError(404, "")
+        raise VaultError(404, "")  # rendered as {"errors": []}, as Vault answers an empty list
     return Reply({"keys": names})
 
 
@@ -135,6 +139,46 @@ def _create(keys: _Keys, name: str) -> Reply:
     return Reply(_view(keys, _new_key(keys, name, keys.call.body)))
 
 
+def _wrapping_key(keys: _Keys) -> Reply:
+    keys.call.authorize(Capability.READ)
+    return Reply({"public_key": keys.service.wrapping_key(keys.call.ctx, keys.space)})
+
+
+def _import(keys: _Keys, name: str, new_version: bool) -> Reply:
+    """BYOK: material wrapped for the mount's wrapping key becomes a new key, or its next version."""
+    call = keys.call
+    ciphertext = b64(call.param("ciphertext"), "ciphertext", required=True) or b""
+    hash_function = text(call.param("hash_function"), "hash_function") or "SHA256"
+    exists = keys.service.exists(call.ctx, keys.space, name)
+    if new_version:
+        call.authorize(Capability.UPDATE)
+        named = keys.service.describe(call.ctx, keys.space, name)
+        material = keys.service.unwrap_import(call.ctx, keys.space, named.key.key_spec, ciphertext, hash_function)
+        keys.service.rotate(call.ctx, keys.space, name, material)
+        return NO_CONTENT
+    call.authorize(Capability.CREATE if not exists else Capability.UPDATE)
+    if exists:
+        raise InvalidRequestError("the import path cannot be used with an existing key; use import-version to "
+                                  "rotate an existing imported key")
+    params = dict(call.body)
+    if boolean(params.get("convergent_encryption"), "convergent_encryption"):
+        raise InvalidRequestError("import cannot be used on keys with convergent encryption enabled")
+    spec, _, exportable, attributes = _key_settings(params)
+    attributes["vault.imported"] = "true"
+    if attributes["vault.derived"] == "true":
+        # Vault leaves derived keys it imports on its legacy KDF, so by default so do we (the same material
+        # imported into both then opens each other's ciphertexts); kdf=hkdf_sha256 (ours only) takes a derived
+        # key Vault created itself, whose KDF is HKDF.
+        kdf = text(params.get("kdf"), "kdf") or "hmac-sha256-counter"
+        if kdf not in ("hmac-sha256-counter", "hkdf_sha256"):
+            raise InvalidRequestError(f"unknown kdf {kdf}")
+        attributes["core.kdf"] = kdf
+    material = keys.service.unwrap_import(call.ctx, keys.space, spec, ciphertext, hash_function)
+    keys.service.create(call.ctx, keys.space, name, spec, exportable=exportable, attributes=attributes,
+                        material=material)
+    return NO_CONTENT
+
+
 def _flag(named: NamedKey, name: str) -> bool:
     return named.key.attributes.get(f"vault.{name}") == "true"
 
@@ -156,13 +200,15 @@ def _view(keys: _Keys, named: NamedKey) -> dict[str, Any]:
         "min_decryption_version": key.min_decryption_version, "min_encryption_version": key.min_encryption_version,
         "deletion_allowed": _flag(named, "deletion_allowed"), "derived": derived, "exportable": key.exportable,
         "allow_plaintext_backup": _flag(named, "allow_plaintext_backup"),
-        "auto_rotate_period": int(key.attributes.get("vault.auto_rotate_period", "0")), "imported_key": False,
+        "auto_rotate_period": int(key.attributes.get("vault.auto_rotate_period", "0")),
+        "imported_key": _flag(named, "imported"),
         "supports_encryption": key_type in _AEAD or key_type.startswith("rsa"),
         "supports_decryption": key_type in _AEAD or key_type.startswith("rsa"),
         "supports_derivation": key_type in (*_AEAD, "ed25519"), "supports_signing": key_type in _SIGNING,
     }
     if derived:
-        view["kdf"] = "hkdf_sha256"
+        view["kdf"] = "hmac-sha256-counter" if key.attributes.get("core.kdf") == "hmac-sha256-counter" else \
+            "hkdf_sha256"
         view["convergent_encryption"] = _flag(named, "convergent")
         if view["convergent_encryption"]:
             view["convergent_encryption_version"] = 3
@@ -309,13 +355,24 @@ def _batch(keys: _Keys, operation: str, name: str) -> Reply:
         except StrongroomError as exc:
             if batch is None:
                 raise
-            result = {"error": vault_error_for(exc).message}
-        if "reference" in item:
-            result["reference"] = item["reference"]
+            result = {**_FAILED[operation], "error": vault_error_for(exc).message}
+        result["reference"] = item.get("reference", "")
         results.append(result)
     if batch is None:
+        results[0].pop("reference")
         return Reply(results[0])
-    return Reply({"batch_results": results})
+    return _batch_reply(results)
+
+
+# What a failed batch item holds besides its error, as Vault's result structs marshal it.
+_FAILED: dict[str, dict[str, Any]] = {"encrypt": {"ciphertext": "", "key_version": 0}, "decrypt": {"plaintext": ""},
+                                      "rewrap": {"ciphertext": "", "key_version": 0}, "sign": {"signature": "",
+                                      "key_version": 0}, "verify": {"valid": False}, "hmac": {"hmac": ""}}
+
+
+def _batch_reply(results: list[dict[str, Any]]) -> Reply:
+    """Vault answers 400 when any item failed (the results still say which)."""
+    return Reply({"batch_results": results}, status=400 if any(r.get("error") for r in results) else 200)
 
 
 def _datakey(keys: _Keys, kind: str, name: str) -> Reply:
@@ -369,7 +426,8 @@ def _hash(keys: _Keys, algorithm: str | None) -> Reply:
     if algorithm not in _HASHES[1:]:
         raise InvalidRequestError(f"unsupported algorithm {algorithm}")
     data = b64(keys.call.param("input"), "input", required=True) or b""
-    return Reply({"sum": _output(keys.service.digest(data, algorithm), text(keys.call.param("format"), "format"))})
+    fmt = text(keys.call.param("format"), "format") or "hex"  # transit/hash answers hex by default
+    return Reply({"sum": _output(keys.service.digest(data, algorithm), fmt)})
 
 
 def _inputs(call: Call) -> tuple[list[dict[str, Any]], bool]:
@@ -383,20 +441,19 @@ def _inputs(call: Call) -> tuple[list[dict[str, Any]], bool]:
     return batch, True
 
 
-def _each(call: Call, items: list[dict[str, Any]], is_batch: bool,
+def _each(call: Call, items: list[dict[str, Any]], is_batch: bool, operation: str,
           one: Callable[[dict[str, Any]], dict[str, Any]]) -> Reply:
+    if not is_batch:
+        return Reply(one(items[0]))
     results = []
     for item in items:
         try:
             result = one(item)
         except StrongroomError as exc:
-            if not is_batch:
-                raise
-            result = {"error": vault_error_for(exc).message}
-        if "reference" in item:
-            result["reference"] = item["reference"]
+            result = {**_FAILED[operation], "error": vault_error_for(exc).message}
+        result["reference"] = item.get("reference", "")
         results.append(result)
-    return Reply({"batch_results": results}) if is_batch else Reply(results[0])
+    return _batch_reply(results)
 
 
 def _algorithm(call: Call, from_path: str | None, name: str = "hash_algorithm") -> str:
@@ -418,7 +475,7 @@ def _hmac(keys: _Keys, name: str, from_path: str | None) -> Reply:
         use = keys.service.use(keys.call.ctx, keys.space, name, Action.GENERATE_MAC, version)
         mac = use.material.hmac(data, algorithm)
         return {"hmac": f"vault:v{use.version}:{base64.b64encode(mac).decode()}"}
-    return _each(keys.call, items, is_batch, one)
+    return _each(keys.call, items, is_batch, "hmac", one)
 
 
 def _sign_options(call: Call, item: dict[str, Any], from_path: str | None) -> dict[str, Any]:
@@ -449,7 +506,7 @@ def _sign(keys: _Keys, name: str, from_path: str | None) -> Reply:
         signature = use.material.sign(data, **options)
         return {"signature": f"vault:v{use.version}:{_signature_text(signature, options['marshaling'])}",
                 "key_version": use.version}
-    return _each(keys.call, items, is_batch, one)
+    return _each(keys.call, items, is_batch, "sign", one)
 
 
 def _verify(keys: _Keys, name: str, from_path: str | None) -> Reply:
@@ -477,7 +534,7 @@ def _verify(keys: _Keys, name: str, from_path: str | None) -> Reply:
             raise InvalidRequestError("invalid signature: could not decode") from None
         use = keys.service.use(keys.call.ctx, keys.space, name, Action.VERIFY, int(version_text), opening=True)
         return {"valid": use.material.verify(data, signature, **options)}
-    return _each(keys.call, items, is_batch, one)
+    return _each(keys.call, items, is_batch, "verify", one)
 
 
 def _export(keys: _Keys, kind: str, name: str, version: str | None) -> Reply:
