@@ -318,10 +318,11 @@ class NamedKeyService:
         key = self._key(ctx, name_space, name, Action.EXPORT_KEY)
         if not key.exportable and kind != "public-key":
             raise InvalidRequestError("private key material is not exportable")
-        versions = [version] if version else sorted(self._described(key).versions)
+        available = self._described(key).versions
+        versions = [version] if version else sorted(available)
         out = {}
         for number in versions:
-            if number > key.current_version or number not in self._described(key).versions:
+            if number not in available:
                 raise InvalidRequestError("invalid key version")
             out[number] = self._material(key, number).export(kind)
         ctx.note.version(versions[-1] if versions else None)

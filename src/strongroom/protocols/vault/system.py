@@ -11,7 +11,7 @@ from strongroom.domain.engines import BearerToken, Mount
 from strongroom.domain.path_policy import ROOT_POLICY, Capability
 from strongroom.errors import AccessDeniedError, InvalidRequestError
 from strongroom.protocols.vault.errors import VaultError
-from strongroom.protocols.vault.request import NO_CONTENT, Call, Reply, boolean, seconds, string_list, text
+from strongroom.protocols.vault.request import NO_CONTENT, Call, Reply, boolean, rfc3339, seconds, string_list, text
 from strongroom.service.core import Core
 
 ENGINES = ("transit",)
@@ -186,11 +186,11 @@ def _capabilities_self(call: Call) -> Reply:
 
 def _token_view(token: BearerToken, now: float, token_text: str | None = None) -> dict[str, Any]:
     ttl = 0 if token.expires_at is None else max(0, int(token.expires_at - now))
+    expire = None if token.expires_at is None else rfc3339(token.expires_at)
     return {"accessor": token.accessor, "creation_time": int(token.created_at), "creation_ttl": int(token.ttl),
-            "display_name": token.display_name, "entity_id": "", "expire_time": None if token.expires_at is None
-            else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(token.expires_at)), "explicit_max_ttl":
-            int(token.explicit_max_ttl), "id": token_text or "", "issue_time": time.strftime(
-                "%Y-%m-%dT%H:%M:%SZ", time.gmtime(token.created_at)), "meta": token.meta or None, "num_uses": 0,
+            "display_name": token.display_name, "entity_id": "", "expire_time": expire,
+            "explicit_max_ttl": int(token.explicit_max_ttl), "id": token_text or "",
+            "issue_time": rfc3339(token.created_at), "meta": token.meta or None, "num_uses": 0,
             "orphan": token.parent is None, "path": "auth/token/create", "policies": list(token.policies),
             "renewable": token.renewable, "ttl": ttl, "type": "service"}
 

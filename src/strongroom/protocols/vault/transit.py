@@ -16,7 +16,7 @@ from strongroom.domain.engines import Mount
 from strongroom.domain.path_policy import Capability
 from strongroom.errors import InvalidCiphertextError, InvalidRequestError, StrongroomError
 from strongroom.protocols.vault.errors import VaultError, vault_error_for
-from strongroom.protocols.vault.request import NO_CONTENT, Call, Reply, b64, boolean, integer, seconds, text
+from strongroom.protocols.vault.request import NO_CONTENT, Call, Reply, b64, boolean, integer, rfc3339, seconds, text
 from strongroom.service.named_keys import NamedKey
 
 TYPES = {"aes128-gcm96": "AES_128", "aes256-gcm96": "SYMMETRIC_DEFAULT", "chacha20-poly1305": "CHACHA20_POLY1305",
@@ -191,7 +191,7 @@ def _view(keys: _Keys, named: NamedKey) -> dict[str, Any]:
         versions: dict[str, Any] = {}
         for number, created in named.versions.items():
             public = keys.service.public_key(keys.call.ctx, keys.space, key.name or "", number)
-            versions[str(number)] = {"creation_time": _rfc3339(created), "name": key_type, "public_key": public}
+            versions[str(number)] = {"creation_time": rfc3339(created), "name": key_type, "public_key": public}
     else:
         versions = {str(n): int(t) for n, t in named.versions.items()}
     view: dict[str, Any] = {
@@ -215,11 +215,6 @@ def _view(keys: _Keys, named: NamedKey) -> dict[str, Any]:
     if key_type == "hmac":
         view["keys"] = {str(n): int(t) for n, t in named.versions.items()}
     return view
-
-
-def _rfc3339(epoch: float) -> str:
-    import time
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
 def _read(keys: _Keys, name: str, authorized: bool = False) -> Reply:
