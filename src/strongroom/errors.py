@@ -30,7 +30,7 @@ never carry key material, plaintext or secrets.
     ├── AccessDeniedError
     ├── AuthenticationError          no valid credentials (the adapter says which way)
     │   └── ExpiredCredentialsError
-    ├── DryRunSucceeded              a DryRun request would have succeeded
+    ├── WouldSucceed                 a check-only request would have succeeded (and did nothing)
     ├── SealedError                  the root of trust is not available (retryable)
     └── InternalError                a fault of ours; details go to the log, not the caller
         └── DependencyUnavailableError  the database is unreachable or timed out (retryable)
@@ -149,7 +149,7 @@ class ExpiredCredentialsError(AuthenticationError):
     pass
 
 
-class DryRunSucceeded(StrongroomError):
+class WouldSucceed(StrongroomError):
     pass
 
 

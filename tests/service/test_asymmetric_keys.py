@@ -12,7 +12,6 @@ from strongroom.domain.keys import KeyState
 from strongroom.errors import (
     AccessDeniedError,
     DisabledError,
-    DryRunSucceeded,
     InvalidCiphertextError,
     InvalidMacError,
     InvalidRequestError,
@@ -20,7 +19,9 @@ from strongroom.errors import (
     KeyStateError,
     KeyUsageError,
     UnsupportedError,
+    WouldSucceed,
 )
+from strongroom.protocols.aws.key_ids import key_ref
 from tests.conftest import open_core
 
 SIGNING = [("RSA_2048", "RSASSA_PSS_SHA_384"), ("RSA_2048", "RSASSA_PKCS1_V1_5_SHA_512"),
@@ -33,7 +34,7 @@ SIGNING = [("RSA_2048", "RSASSA_PSS_SHA_384"), ("RSA_2048", "RSASSA_PKCS1_V1_5_S
 def test_sign_and_verify_every_signing_spec(core, ctx, spec, algorithm):
     key = core.keys.create_key(ctx, key_spec=spec, key_usage="SIGN_VERIFY")
     assert key.current_version == 1 and core.keys.current_material(key) is not None
-    _, signature = core.asymmetric.sign(ctx, key.arn, b"message", algorithm)
+    _, signature = core.asymmetric.sign(ctx, key_ref(key.arn), b"message", algorithm)
     assert core.asymmetric.verify(ctx, key.key_id, b"message", signature, algorithm).key_id == key.key_id
     with pytest.raises(InvalidSignatureError):
         core.asymmetric.verify(ctx, key.key_id, b"massage", signature, algorithm)
@@ -65,10 +66,10 @@ def test_rsa_encryption_takes_an_algorithm_and_no_context(core, ctx):
         core.crypto.encrypt(ctx, key.key_id, b"x" * 191, algorithm="RSAES_OAEP_SHA_256")
     sealed = core.crypto.encrypt(ctx, key.key_id, b"x" * 214, algorithm="RSAES_OAEP_SHA_1")
     assert len(sealed.ciphertext) == 256 and sealed.material_id is None
-    opened = core.crypto.decrypt(ctx, sealed.ciphertext, key_ref=key.arn, algorithm="RSAES_OAEP_SHA_1")
+    opened = core.crypto.decrypt(ctx, sealed.ciphertext, key_ref=key_ref(key.arn), algorithm="RSAES_OAEP_SHA_1")
     assert opened.plaintext == b"x" * 214 and opened.algorithm == "RSAES_OAEP_SHA_1"
     with pytest.raises(InvalidCiphertextError):
-        core.crypto.decrypt(ctx, sealed.ciphertext, key_ref=key.arn, algorithm="RSAES_OAEP_SHA_256")
+        core.crypto.decrypt(ctx, sealed.ciphertext, key_ref=key_ref(key.arn), algorithm="RSAES_OAEP_SHA_256")
     with pytest.raises(InvalidCiphertextError):  # without a KeyId, an RSA ciphertext names no key
         core.crypto.decrypt(ctx, sealed.ciphertext, algorithm="RSAES_OAEP_SHA_1")
     public = serialization.load_der_public_key(core.asymmetric.get_public_key(ctx, key.key_id).der)
@@ -109,8 +110,8 @@ def test_hmac_keys(core, ctx):
         core.mac.verify_mac(ctx, key.key_id, b"token", mac[:-1] + bytes([mac[-1] ^ 1]), "HMAC_SHA_512")
     with pytest.raises(KeyUsageError, match="Algorithm HMAC_SHA_256 is incompatible with key spec HMAC_512"):
         core.mac.generate_mac(ctx, key.key_id, b"token", "HMAC_SHA_256")
-    with pytest.raises(DryRunSucceeded):
-        core.mac.generate_mac(ctx, key.key_id, b"token", "HMAC_SHA_512", dry_run=True)
+    with pytest.raises(WouldSucceed):
+        core.mac.generate_mac(ctx, key.key_id, b"token", "HMAC_SHA_512", check_only=True)
     core.keys.disable_key(ctx, key.key_id)
     with pytest.raises(DisabledError):
         core.mac.verify_mac(ctx, key.key_id, b"token", mac, "HMAC_SHA_512")

@@ -12,6 +12,7 @@ from strongroom.errors import (
     InvalidGrantError,
     MalformedPolicyError,
 )
+from strongroom.protocols.aws.key_ids import key_ref
 from tests.conftest import ACCOUNT, REGION
 
 OTHER = "444455556666"
@@ -86,7 +87,7 @@ def test_cross_account_needs_both_policies(core, ctx):
     assert core.crypto.decrypt(bob, blob).plaintext == b"shared"
     assert core.crypto.decrypt(as_user(OTHER, "root"), blob).plaintext == b"shared"
     with pytest.raises(AccessDeniedError):
-        core.crypto.encrypt(bob, key.arn, b"x")
+        core.crypto.encrypt(bob, key_ref(key.arn), b"x")
 
 
 def test_grants_with_constraints_retire_and_revoke(core, ctx, alice):

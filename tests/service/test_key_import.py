@@ -129,8 +129,8 @@ def test_the_scheduler_expires_material_nobody_uses(core, ctx, clock, data_dir):
     assert core.rotation.run_due().expired == []
     clock.advance(DAY_SECONDS)
     assert core.rotation.run_due().expired == [key.key_id]
-    assert core.store.get_key(key.key_id).state is KeyState.PENDING_IMPORT
-    assert core.store.get_versions(key.key_id)[0].wrapped_material == b""  # the material is really gone
+    assert core._store.get_key(key.key_id).state is KeyState.PENDING_IMPORT
+    assert core._store.get_versions(key.key_id)[0].wrapped_material == b""  # the material is really gone
     assert core.rotation.run_due().expired == []
 
 

@@ -3,6 +3,7 @@
 import pytest
 
 from strongroom.domain.keys import DAY_SECONDS, KeyState
+from strongroom.domain.references import KeyRef
 from strongroom.errors import (
     DisabledError,
     InvalidCiphertextError,
@@ -11,12 +12,13 @@ from strongroom.errors import (
     NotFoundError,
     UnsupportedError,
 )
+from strongroom.protocols.aws.key_ids import key_ref
 from tests.conftest import make_ctx
 
 
 def test_create_and_describe(core, ctx):
     key = core.keys.create_key(ctx, description="orders", tags=[("team", "a")])
-    found = core.keys.describe_key(ctx, key.arn)
+    found = core.keys.describe_key(ctx, key_ref(key.arn))
     assert found.state is KeyState.ENABLED and found.description == "orders" and found.tags == {"team": "a"}
     assert found.arn == f"arn:aws:kms:us-east-1:111122223333:key/{key.key_id}"
 
@@ -44,7 +46,7 @@ def test_keys_are_scoped_to_account_and_region(core, ctx):
     with pytest.raises(AccessDeniedError):  # the default key policy trusts only its own account
         core.crypto.decrypt(other_account, blob)
     with pytest.raises(AccessDeniedError):
-        core.keys.describe_key(other_account, key.arn)
+        core.keys.describe_key(other_account, key_ref(key.arn))
 
 
 def test_disabled_key_refuses_crypto_and_comes_back(core, ctx):
@@ -78,7 +80,7 @@ def test_deletion_window_is_enforced_and_keys_really_go(core, ctx, clock):
     with pytest.raises(NotFoundError):
         core.keys.describe_key(ctx, key.key_id)
     with pytest.raises(NotFoundError):
-        core.keys.describe_key(ctx, "alias/doomed")
+        core.keys.describe_key(ctx, KeyRef(alias="alias/doomed"))
 
 
 def test_cancel_deletion_leaves_key_disabled(core, ctx, clock):
@@ -119,18 +121,18 @@ def test_tags_rules(core, ctx):
 
 
 def test_dry_run_checks_but_does_nothing(core, ctx):
-    from strongroom.errors import DryRunSucceeded
+    from strongroom.errors import WouldSucceed
 
     key = core.keys.create_key(ctx)
     blob = core.crypto.encrypt(ctx, key.key_id, b"x").ciphertext
-    with pytest.raises(DryRunSucceeded):
-        core.crypto.encrypt(ctx, key.key_id, b"x", dry_run=True)
-    with pytest.raises(DryRunSucceeded):
-        core.crypto.decrypt(ctx, blob, dry_run=True)
+    with pytest.raises(WouldSucceed):
+        core.crypto.encrypt(ctx, key.key_id, b"x", check_only=True)
+    with pytest.raises(WouldSucceed):
+        core.crypto.decrypt(ctx, blob, check_only=True)
     with pytest.raises(InvalidCiphertextError):  # a dry run still checks the ciphertext
-        core.crypto.decrypt(ctx, blob[:-1] + bytes([blob[-1] ^ 1]), dry_run=True)
-    with pytest.raises(DryRunSucceeded):
-        core.crypto.decrypt(ctx, b"junk", key_ref=key.key_id, dry_run=True, ignore_ciphertext=True)
+        core.crypto.decrypt(ctx, blob[:-1] + bytes([blob[-1] ^ 1]), check_only=True)
+    with pytest.raises(WouldSucceed):
+        core.crypto.decrypt(ctx, b"junk", key_ref=key.key_id, check_only=True, ignore_ciphertext=True)
     core.keys.disable_key(ctx, key.key_id)
     with pytest.raises(DisabledError):  # a dry run that would fail says why
-        core.crypto.generate_data_key(ctx, key.key_id, key_spec="AES_256", dry_run=True)
+        core.crypto.generate_data_key(ctx, key.key_id, key_spec="AES_256", check_only=True)

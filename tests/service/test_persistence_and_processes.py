@@ -5,6 +5,7 @@ import sqlite3
 
 import pytest
 
+from strongroom.domain.references import KeyRef
 from strongroom.errors import DisabledError
 from strongroom.storage.migrations import migrations_for
 from tests.conftest import open_core
@@ -16,11 +17,11 @@ def test_everything_survives_reopen(data_dir, ctx):
     key = first.keys.create_key(ctx)
     first.aliases.create_alias(ctx, "alias/kept", key.key_id)
     first.rotation.rotate_key_on_demand(ctx, key.key_id)
-    blob = first.crypto.encrypt(ctx, "alias/kept", b"payload", {"k": "v"}).ciphertext
+    blob = first.crypto.encrypt(ctx, KeyRef(alias="alias/kept"), b"payload", {"k": "v"}).ciphertext
     first.close()
     second = open_core(data_dir)
     assert second.crypto.decrypt(ctx, blob, {"k": "v"}).plaintext == b"payload"
-    assert second.keys.describe_key(ctx, "alias/kept").current_version == 2
+    assert second.keys.describe_key(ctx, KeyRef(alias="alias/kept")).current_version == 2
     second.close()
 
 
@@ -40,7 +41,7 @@ def test_database_holds_no_plaintext_material_or_secrets(data_dir, ctx):
     secret = "S3cretAccessKeyThatMustNotAppearInTheDb"
     core.credentials.create("111122223333", access_key_id="AKIAPLAINTEXTCHECK01", secret_access_key=secret)
     key = core.keys.create_key(ctx)
-    material = core.ring.version(key, 1)
+    material = core._ring.version(key, 1)
     core.crypto.encrypt(ctx, key.key_id, b"plain-text-payload")
     core.close()
     raw = (data_dir / "strongroom.db").read_bytes()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from strongroom.domain.audit import AuditEvent
+from strongroom.domain.references import KeyRef
 from strongroom.service.core import Core
 from strongroom.storage import backup
 from strongroom.storage.base import Store
@@ -65,8 +66,8 @@ def test_every_row_survives_a_backup_and_restore_across_backends(stores, root, t
                                                                   target: str) -> None:
     core = Core(stores(source, "source"), root)
     populate(core)
-    original = core.store.read_tables()  # type: ignore[attr-defined]
-    backup.write(tmp_path / "b.backup", backup.take(core.store), unwrapper(root))  # type: ignore[arg-type]
+    original = core._store.read_tables()  # type: ignore[attr-defined]
+    backup.write(tmp_path / "b.backup", backup.take(core._store), unwrapper(root))  # type: ignore[arg-type]
 
     restored_store = stores(target, "target")
     backup.restore(restored_store, backup.read(tmp_path / "b.backup", unwrapper(root)))  # type: ignore[arg-type]
@@ -78,16 +79,17 @@ def test_every_row_survives_a_backup_and_restore_across_backends(stores, root, t
 
     restored = Core(restored_store, root)
     ctx = make_ctx()
-    key = restored.keys.describe_key(ctx, "alias/k1")
+    key = restored.keys.describe_key(ctx, KeyRef(alias="alias/k1"))
     assert key.description == "key 1" and key.tags == {"team": "t1"} and key.current_version == 2
-    assert restored.crypto.decrypt(ctx, core.crypto.encrypt(ctx, "alias/k2", b"old").ciphertext).plaintext == b"old"
+    old = core.crypto.encrypt(ctx, KeyRef(alias="alias/k2"), b"old").ciphertext
+    assert restored.crypto.decrypt(ctx, old).plaintext == b"old"
 
 
 def test_a_backup_that_was_altered_or_truncated_is_refused(stores, root, tmp_path: Path) -> None:
     core = Core(stores("sqlite", "source"), root)
     populate(core)
     path = tmp_path / "b.backup"
-    backup.write(path, backup.take(core.store), unwrapper(root))  # type: ignore[arg-type]
+    backup.write(path, backup.take(core._store), unwrapper(root))  # type: ignore[arg-type]
     good = path.read_bytes()
     at = good.index(b'"description"')
     for damaged in (good[:at] + b'"descriptioN"' + good[at + 13:], good[: len(good) // 2], good + b"extra\n"):
@@ -103,7 +105,7 @@ def test_a_backup_does_not_open_under_another_root(stores, root, tmp_path: Path)
     core = Core(stores("sqlite", "source"), root)
     populate(core)
     path = tmp_path / "b.backup"
-    backup.write(path, backup.take(core.store), unwrapper(root))  # type: ignore[arg-type]
+    backup.write(path, backup.take(core._store), unwrapper(root))  # type: ignore[arg-type]
     create_root_key_file(tmp_path / "other.key")
     with pytest.raises(backup.BackupError, match="does not unwrap with this root"):
         backup.read(path, unwrapper(FileRootOfTrust(tmp_path / "other.key")))
@@ -113,7 +115,7 @@ def test_a_backup_does_not_open_under_another_root(stores, root, tmp_path: Path)
 def test_restore_refuses_a_store_with_data_and_writes_nothing(stores, root, tmp_path: Path, target: str) -> None:
     core = Core(stores("sqlite", "source"), root)
     populate(core)
-    backup.write(tmp_path / "b.backup", backup.take(core.store), unwrapper(root))  # type: ignore[arg-type]
+    backup.write(tmp_path / "b.backup", backup.take(core._store), unwrapper(root))  # type: ignore[arg-type]
     occupied = stores(target, "occupied")
     occupied.ensure_account("999999999999", 1.0)
     before = occupied.read_tables()  # type: ignore[attr-defined]
@@ -125,7 +127,7 @@ def test_restore_refuses_a_store_with_data_and_writes_nothing(stores, root, tmp_
 def test_restore_refuses_another_schema_version(stores, root, tmp_path: Path) -> None:
     core = Core(stores("sqlite", "source"), root)
     populate(core)
-    snapshot = backup.take(core.store)  # type: ignore[arg-type]
+    snapshot = backup.take(core._store)  # type: ignore[arg-type]
     older = backup.Snapshot(snapshot.dialect, snapshot.schema_version - 1, snapshot.taken_at, snapshot.tables)
     with pytest.raises(backup.BackupError, match="schema version"):
         backup.restore(stores("sqlite", "target"), older)  # type: ignore[arg-type]

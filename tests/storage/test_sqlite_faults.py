@@ -19,7 +19,7 @@ def open_core(data_dir: Path) -> Core:
 
 
 def snapshot(core: Core) -> tuple:
-    store = core.store
+    store = core._store
     keys = store.list_keys("111122223333", "us-east-1", None, 1000)
     return ([k.key_id for k in keys], [len(store.get_versions(k.key_id)) for k in keys],
             [a.name for a in store.list_aliases("111122223333", "us-east-1", None, None, 1000)])
@@ -29,7 +29,7 @@ def test_a_read_only_database_refuses_writes_clearly_and_keeps_serving_reads(dat
     core, ctx = open_core(data_dir), make_ctx()
     key = core.keys.create_key(ctx)
     before = snapshot(core)
-    core.store._db.execute("PRAGMA query_only = ON")  # type: ignore[attr-defined]  # SQLite's own read-only refusal
+    core._store._db.execute("PRAGMA query_only = ON")  # type: ignore[attr-defined]  # SQLite's own read-only refusal
     for write in (lambda: core.keys.create_key(ctx), lambda: core.aliases.create_alias(ctx, "alias/x", key.key_id),
                   lambda: core.rotation.rotate_key_on_demand(ctx, key.key_id)):
         with pytest.raises(InternalError, match="read-only|readonly"):
@@ -43,7 +43,7 @@ def test_a_read_only_database_refuses_writes_clearly_and_keeps_serving_reads(dat
 def test_a_full_disk_fails_the_write_whole_and_recovers_when_space_returns(data_dir: Path) -> None:
     core, ctx = open_core(data_dir), make_ctx()
     key = core.keys.create_key(ctx)
-    db = core.store._db  # type: ignore[attr-defined]
+    db = core._store._db  # type: ignore[attr-defined]
     pages = db.execute("PRAGMA page_count").fetchone()[0]
     db.execute(f"PRAGMA max_page_count = {pages}")  # the database cannot grow: SQLite's "disk is full"
     created = [key.key_id]

@@ -46,7 +46,7 @@ def test_shamir_progress_and_status(tmp_path: Path) -> None:
     assert unsealer.kek is not None
     core = Core(SqliteStore(tmp_path / "strongroom.db"))
     core.unseal_with_kek(unsealer.kek)  # what a worker does with the KEK it is sent
-    assert core.secrets.unwrap(core.secrets.wrap(b"secret", "label"), "label") == b"secret"
+    assert core._secrets.unwrap(core._secrets.wrap(b"secret", "label"), "label") == b"secret"
     core.close()
 
 

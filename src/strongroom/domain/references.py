@@ -1,59 +1,44 @@
-"""KeyId references as AWS accepts them: key id, key ARN, alias name, alias ARN."""
+"""Which key a request names, in the core's terms, and key ids.
+
+Each protocol adapter turns its own way of naming a key (an AWS KeyId or ARN, a Vault key name, a KMIP unique
+identifier, …) into a ``KeyRef``; the core resolves it. A plain string, where a ``KeyRef`` is accepted, is a key id.
+"""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from functools import lru_cache
-
-from strongroom.domain.aliases import ALIAS_PREFIX
-from strongroom.errors import InvalidArnError, NotFoundError
 
 
 @dataclass(frozen=True, slots=True)
-class KeyReference:
-    """A parsed KeyId: either a key id or an alias name, optionally pinned to an account and region."""
+class KeyRef:
+    """A key id, an alias, or a name in a name space; pinned to an owner account and region when the
+    reference says so (naming another account's key), and to one version when it says that.
+
+    ``text`` is the reference as the caller wrote it, quoted back in errors."""
 
     key_id: str | None = None
-    alias_name: str | None = None
+    alias: str | None = None
+    name_space: str | None = None
+    name: str | None = None
     account_id: str | None = None
     region: str | None = None
+    version: int | None = None
+    text: str = ""
+
+    @classmethod
+    def of(cls, ref: KeyRef | str) -> KeyRef:
+        return ref if isinstance(ref, KeyRef) else cls(key_id=ref, text=ref)
+
+    def __str__(self) -> str:
+        return self.text or self.key_id or self.alias or self.name or ""
 
 
 def new_key_id() -> str:
     return str(uuid.uuid4())
 
 
-def is_key_id(value: str) -> bool:
-    try:
-        return str(uuid.UUID(value)) == value
-    except ValueError:
-        return False
 
-
-@lru_cache(maxsize=4096)  # every request names its key: parse each name once
-def parse_key_reference(value: str, *, allow_alias: bool = True) -> KeyReference:
-    """Parse any KeyId form. An unknown shape is reported as not found, as AWS does."""
-    if value.startswith("arn:"):
-        parts = value.split(":", 5)
-        if len(parts) != 6 or parts[2] != "kms" or not parts[3] or not parts[4]:
-            raise InvalidArnError(f"Invalid arn {value}")
-        _, _, _, region, account_id, resource = parts
-        if resource.startswith("key/"):
-            return KeyReference(key_id=resource[4:], account_id=account_id, region=region)
-        if resource.startswith(ALIAS_PREFIX) and allow_alias:
-            return KeyReference(alias_name=resource, account_id=account_id, region=region)
-        raise InvalidArnError(f"Invalid arn {value}")
-    if value.startswith(ALIAS_PREFIX):
-        if not allow_alias:
-            raise NotFoundError(f"Invalid keyId {value}")
-        return KeyReference(alias_name=value)
-    return KeyReference(key_id=value)
-
-
-def requested_alias(value: str) -> str | None:
-    """The alias a KeyId names, if it names one (for the kms:RequestAlias condition key)."""
-    if value.startswith(ALIAS_PREFIX):
-        return value
-    marker = value.find(":" + ALIAS_PREFIX)
-    return value[marker + 1:] if value.startswith("arn:") and marker != -1 else None
+def requested_alias(ref: KeyRef | str | None) -> str | None:
+    """The alias a reference names, if it names one (for conditions on the alias a request used)."""
+    return ref.alias if isinstance(ref, KeyRef) else None

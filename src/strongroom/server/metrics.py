@@ -115,11 +115,11 @@ class _CoreCollector:
         sealed.add_metric([], 1.0 if self._core.sealed else 0.0)
         yield sealed
         keys = GaugeMetricFamily("strongroom_keys", "KMS keys by state", labels=["state"])
-        for state, count in self._core.store.count_keys().items():
+        for state, count in self._core.key_counts().items():
             keys.add_metric([state], count)
         yield keys
         rotations = GaugeMetricFamily("strongroom_key_rotations", "Key rotations performed, by type",
                                       labels=["type"])
-        for kind, count in self._core.store.count_rotations().items():
+        for kind, count in self._core.rotation_counts().items():
             rotations.add_metric([kind], count)
         yield rotations

@@ -90,7 +90,7 @@ class Router:
         if sealed:
             return HttpResponse(503, _SEALED, "application/json")
         try:
-            self._core.store.last_audit_link()  # the store answers
+            self._core.check_store()
         except Exception as exc:
             return HttpResponse(503, orjson.dumps({"status": "unavailable", "message": f"store: {exc}"}),
                                 "application/json")

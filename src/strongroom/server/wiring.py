@@ -97,13 +97,13 @@ def serve_worker(config: ServerConfig, sockets: list[tuple[socket.socket, bool]]
         on_start.append(_scheduler(core, config.scheduler_interval, config.audit_retention_days))
     core.audit.autoflush = False  # events wait for their batch; answers wait for the batch to be written
     core.audit.durable = config.audit_fsync
-    core.caches.check_per_turn()
+    core.check_store_per_turn()
     freeze_after_full_collections()
 
     def end_of_turn(done: Callable[[Exception | None], None]) -> None:
         """After each turn of the event loop: the turn's audit events to the store (written here, on the loop:
         a writer thread measured slower, as it fights the loop for the GIL), then a fresh look at the store."""
-        core.caches.new_turn()
+        core.new_turn()
         try:
             core.audit.flush()
         except Exception as exc:

@@ -9,6 +9,7 @@ from strongroom.domain.context import RequestContext
 from strongroom.domain.keys import Key
 from strongroom.domain.limits import Limits
 from strongroom.domain.pagination import Page, decode_marker, page_of
+from strongroom.domain.references import KeyRef
 from strongroom.errors import KeyUsageError, LimitExceededError, NotFoundError
 from strongroom.service.authorization import Authorizer
 from strongroom.service.keyring import KeyRing
@@ -23,8 +24,8 @@ class AliasService:
         self._authz = authz
         self._clock = clock
 
-    def _target(self, ctx: RequestContext, key_ref: str, action: Action) -> Key:
-        key = self._ring.resolve(ctx, key_ref, allow_alias=False)
+    def _target(self, ctx: RequestContext, key_ref: KeyRef | str, action: Action) -> Key:
+        key = self._ring.resolve(ctx, key_ref)
         self._authz.check_key(ctx, action, key)
         key.check_not_pending_deletion()
         return key
@@ -33,7 +34,7 @@ class AliasService:
         if self._store.count_aliases(key.key_id) >= self._limits.aliases_per_key:
             raise LimitExceededError(f"{key.arn} already has {self._limits.aliases_per_key} aliases.")
 
-    def create_alias(self, ctx: RequestContext, name: str, target_key_ref: str) -> Alias:
+    def create_alias(self, ctx: RequestContext, name: str, target_key_ref: KeyRef | str) -> Alias:
         check_alias_name(name)
         key = self._target(ctx, target_key_ref, Action.CREATE_ALIAS)
         now = self._clock.now()
@@ -44,7 +45,7 @@ class AliasService:
         self._ring.forget_alias(alias.account_id, alias.region, name)
         return alias
 
-    def update_alias(self, ctx: RequestContext, name: str, target_key_ref: str) -> Alias:
+    def update_alias(self, ctx: RequestContext, name: str, target_key_ref: KeyRef | str) -> Alias:
         check_alias_name(name)
         key = self._target(ctx, target_key_ref, Action.UPDATE_ALIAS)
         with self._store.transaction():
@@ -75,10 +76,10 @@ class AliasService:
             self._store.delete_alias(ctx.caller.account_id, ctx.region, name)
         self._ring.forget_alias(ctx.caller.account_id, ctx.region, name)
 
-    def list_aliases(self, ctx: RequestContext, key_ref: str | None, limit: int | None,
+    def list_aliases(self, ctx: RequestContext, key_ref: KeyRef | str | None, limit: int | None,
                      marker: str | None) -> Page[Alias]:
         self._authz.check_account(ctx, Action.LIST_ALIASES)
-        key_id = self._ring.resolve(ctx, key_ref, allow_alias=False).key_id if key_ref else None
+        key_id = self._ring.resolve(ctx, key_ref).key_id if key_ref else None
         limit = limit or 100
         found = self._store.list_aliases(ctx.caller.account_id, ctx.region, key_id, decode_marker(marker),
                                          limit + 1)

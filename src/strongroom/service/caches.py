@@ -13,18 +13,18 @@ from typing import Protocol
 from strongroom.storage.base import Store
 
 
-class _Clearable(Protocol):
+class Clearable(Protocol):
     def clear(self) -> None: ...
 
 
 class StoreCaches:
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._caches: list[_Clearable] = []
+        self._caches: list[Clearable] = []
         self._per_turn = False
         self._checked_this_turn = False
 
-    def register(self, cache: _Clearable) -> None:
+    def register(self, cache: Clearable) -> None:
         self._caches.append(cache)
 
     def clear_all(self) -> None:

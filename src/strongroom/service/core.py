@@ -11,7 +11,7 @@ from strongroom.service.aliases import AliasService
 from strongroom.service.asymmetric import AsymmetricService
 from strongroom.service.audit import AuditTrail
 from strongroom.service.authorization import Authorizer
-from strongroom.service.caches import StoreCaches
+from strongroom.service.caches import Clearable, StoreCaches
 from strongroom.service.credentials import Credentials
 from strongroom.service.crypto import CryptoService
 from strongroom.service.front_door import FrontDoor
@@ -37,51 +37,75 @@ class Core:
     root of trust.
 
     Built without a root, the core starts sealed: everything that needs a secret raises ``SealedError``
-    until ``unseal`` is called.
+    until ``unseal`` is called. Front ends see services, never the store, the key ring or the caches.
     """
 
     def __init__(self, store: Store, root: RootOfTrust | None = None, clock: Clock | None = None, *,
                  operator_account: str | None = None, limits: Limits | None = None,
                  quotas: Quotas | None = None) -> None:
-        self.store = store
+        self._store = store
         self.clock = clock or SystemClock()
         self.limits = limits or Limits()
         self.quotas = quotas or Quotas(enabled=False)
-        self.secrets = KeyHierarchy(store)
-        self.caches = StoreCaches(store)
-        self.ring = KeyRing(store, self.secrets, self.caches, self.clock)
-        self.credentials = Credentials(store, self.secrets, self.clock, self.caches)
-        self.principals = Principals(store, self.clock, self.caches)
-        self.authz = Authorizer(store, self.principals, self.clock, self.caches)
+        self._secrets = KeyHierarchy(store)
+        self._caches = StoreCaches(store)
+        self._ring = KeyRing(store, self._secrets, self._caches, self.clock)
+        self.credentials = Credentials(store, self._secrets, self.clock, self._caches)
+        self.principals = Principals(store, self.clock, self._caches)
+        self.authz = Authorizer(store, self.principals, self.clock, self._caches)
         self.audit = AuditTrail(store, self.clock)
-        self.keys = KeyService(store, self.ring, self.secrets, self.authz, self.clock, self.audit,
+        self.keys = KeyService(store, self._ring, self._secrets, self.authz, self.clock, self.audit,
                                self.limits)
-        self.crypto = CryptoService(self.ring, self.authz)
-        self.asymmetric = AsymmetricService(self.ring, self.authz)
-        self.mac = MacService(self.ring, self.authz)
-        self.key_import = KeyImportService(store, self.ring, self.secrets, self.keys, self.clock)
-        self.aliases = AliasService(store, self.ring, self.authz, self.clock, self.limits)
-        self.rotation = RotationService(store, self.ring, self.keys, self.clock, self.limits)
-        self.grants = GrantService(store, self.ring, self.authz, self.clock, self.limits)
+        self.crypto = CryptoService(self._ring, self.authz)
+        self.asymmetric = AsymmetricService(self._ring, self.authz)
+        self.mac = MacService(self._ring, self.authz)
+        self.key_import = KeyImportService(store, self._ring, self._secrets, self.keys, self.clock)
+        self.aliases = AliasService(store, self._ring, self.authz, self.clock, self.limits)
+        self.rotation = RotationService(store, self._ring, self.keys, self.clock, self.limits)
+        self.grants = GrantService(store, self._ring, self.authz, self.clock, self.limits)
         self.admin = AdminService(self.principals, self.credentials, self.authz, operator_account)
-        self.front_door = FrontDoor(self.secrets, self.quotas, self.audit)
-        self.named_keys = NamedKeyService(store, self.ring, self.secrets, self.authz, self.clock, self.limits)
-        self.tokens = Tokens(store, self.clock, self.caches)
-        self.path_policies = PathPolicies(store, self.authz, self.caches)
-        self.mounts = Mounts(store, self.authz, self.named_keys, self.clock, self.caches)
+        self.front_door = FrontDoor(self._secrets, self.quotas, self.audit)
+        self.named_keys = NamedKeyService(store, self._ring, self._secrets, self.authz, self.clock, self.limits)
+        self.tokens = Tokens(store, self.clock, self._caches)
+        self.path_policies = PathPolicies(store, self.authz, self._caches)
+        self.mounts = Mounts(store, self.authz, self.named_keys, self.clock, self._caches)
         if root is not None:
             self.unseal(root)
 
     @property
     def sealed(self) -> bool:
-        return self.secrets.sealed
+        return self._secrets.sealed
 
     def unseal(self, root: RootOfTrust) -> None:
-        self.secrets.unseal(root)
+        self._secrets.unseal(root)
 
     def unseal_with_kek(self, kek: bytes | bytearray) -> None:
         """Unseal with a KEK the node's supervisor unwrapped (see ``server/unsealer.py``)."""
-        self.secrets.adopt(kek)
+        self._secrets.adopt(kek)
+
+    def register_cache(self, cache: Clearable) -> None:
+        """A front end's own cache of core state (credentials it verified, callers it resolved): dropped whenever
+        the core's caches are, when another process changed the store or the core sealed."""
+        self._caches.register(cache)
+
+    def check_store_per_turn(self) -> None:
+        """Ask the store whether others changed it at most once per ``new_turn`` (see ``service/caches.py``)."""
+        self._caches.check_per_turn()
+
+    def new_turn(self) -> None:
+        self._caches.new_turn()
+
+    def check_store(self) -> None:
+        """Raise if the store does not answer (for health checks)."""
+        self._store.last_audit_link()
+
+    def key_counts(self) -> dict[str, int]:
+        """Keys by state, across every account (for metrics)."""
+        return self._store.count_keys()
+
+    def rotation_counts(self) -> dict[str, int]:
+        """Rotations performed, by type, across every account (for metrics)."""
+        return self._store.count_rotations()
 
     @staticmethod
     def make_key_ahead(key_spec: str) -> None:
@@ -93,9 +117,9 @@ class Core:
 
     def seal(self) -> None:
         """Forget the KEK, every unwrapped secret derived from it and the private keys made ahead."""
-        self.secrets.seal()
-        self.caches.clear_all()
+        self._secrets.seal()
+        self._caches.clear_all()
         forget_keys_made_ahead()
 
     def close(self) -> None:
-        self.store.close()
+        self._store.close()

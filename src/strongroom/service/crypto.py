@@ -20,14 +20,14 @@ from strongroom.domain.context import RequestContext
 from strongroom.domain.encryption_context import canonical_encryption_context
 from strongroom.domain.key_specs import SYMMETRIC_DEFAULT
 from strongroom.domain.keys import Key, KeyUsage
-from strongroom.errors import DryRunSucceeded, IncorrectKeyError, InvalidCiphertextError, InvalidRequestError
+from strongroom.domain.references import KeyRef
+from strongroom.errors import IncorrectKeyError, InvalidCiphertextError, InvalidRequestError, WouldSucceed
 from strongroom.service.authorization import Authorizer
-from strongroom.service.key_use import DRY_RUN_MESSAGE, check_use
+from strongroom.service.key_use import check_use
 from strongroom.service.keyring import KeyRing
 
 DATA_KEY_SPECS = {"AES_256": 32, "AES_128": 16}
 MAX_RANDOM_BYTES = 1024
-MAX_PLAINTEXT_BYTES = 4096
 ASYMMETRIC_CONTEXT = "EncryptionContext is not supported when encrypting/decrypting with asymmetric CMKs."
 
 Context = Mapping[str, str] | None
@@ -98,7 +98,7 @@ class CryptoService:
         self._ring = ring
         self._authz = authz
 
-    def _check(self, ctx: RequestContext, key: Key, key_ref: str | None, action: Action, context: Context,
+    def _check(self, ctx: RequestContext, key: Key, key_ref: KeyRef | str | None, action: Action, context: Context,
                algorithm: str, extra: Mapping[str, Any] | None = None) -> None:
         """Authorize, then usage, state, algorithm and (asymmetric keys take none) encryption context."""
         check_use(self._authz, ctx, key, key_ref, action, KeyUsage.ENCRYPT_DECRYPT, context=context,
@@ -108,7 +108,7 @@ class CryptoService:
             if context:
                 raise InvalidRequestError(ASYMMETRIC_CONTEXT)
 
-    def _usable_key(self, ctx: RequestContext, key_ref: str, action: Action, context: Context,
+    def _usable_key(self, ctx: RequestContext, key_ref: KeyRef | str, action: Action, context: Context,
                     algorithm: str = SYMMETRIC_DEFAULT, extra: Mapping[str, Any] | None = None) -> Key:
         key = self._ring.resolve(ctx, key_ref, cross_account=True)
         self._check(ctx, key, key_ref, action, context, algorithm, extra)
@@ -131,37 +131,35 @@ class CryptoService:
                                     canonical_encryption_context(context))
         return Sealed(blob, key, current.material_id)
 
-    def encrypt(self, ctx: RequestContext, key_ref: str, plaintext: bytes, context: Context = None, *,
-                algorithm: str | None = None, dry_run: bool = False) -> Sealed:
-        if not 1 <= len(plaintext) <= MAX_PLAINTEXT_BYTES:
-            raise InvalidRequestError(f"Plaintext must be between 1 and {MAX_PLAINTEXT_BYTES} bytes.")
+    def encrypt(self, ctx: RequestContext, key_ref: KeyRef | str, plaintext: bytes, context: Context = None, *,
+                algorithm: str | None = None, check_only: bool = False) -> Sealed:
         algorithm = algorithm or SYMMETRIC_DEFAULT
         key = self._usable_key(ctx, key_ref, Action.ENCRYPT, context, algorithm)
         ctx.note.version(key.current_version)
-        if dry_run:
-            raise DryRunSucceeded(DRY_RUN_MESSAGE)
+        if check_only:
+            raise WouldSucceed()
         return self._seal(key, plaintext, context, algorithm)
 
     def decrypt(self, ctx: RequestContext, ciphertext: bytes, context: Context = None,
-                key_ref: str | None = None, *, algorithm: str | None = None, dry_run: bool = False,
+                key_ref: KeyRef | str | None = None, *, algorithm: str | None = None, check_only: bool = False,
                 ignore_ciphertext: bool = False, action: Action = Action.DECRYPT) -> Opened:
         """Open a ciphertext. A symmetric blob names its own key and version; an RSA ciphertext needs the KeyId
         and algorithm. Every malformed or forged ciphertext is one error.
 
-        A dry run checks everything a real call would (the ciphertext too, unless ``ignore_ciphertext``, in
+        A check-only call checks everything a real call would (the ciphertext too, unless ``ignore_ciphertext``, in
         which case the KeyId is required) and then reports success without returning plaintext."""
         algorithm = algorithm or SYMMETRIC_DEFAULT
-        if dry_run and ignore_ciphertext:
+        if check_only and ignore_ciphertext:
             if key_ref is None:
-                raise InvalidRequestError("KeyId is required when DryRunModifiers contains IGNORE_CIPHERTEXT.")
+                raise InvalidRequestError("A check without the ciphertext needs the key named.")
             self._usable_key(ctx, key_ref, action, context, algorithm)
-            raise DryRunSucceeded(DRY_RUN_MESSAGE)
+            raise WouldSucceed()
         opened = self._open(ctx, ciphertext, context, key_ref, action, algorithm)
-        if dry_run:
-            raise DryRunSucceeded(DRY_RUN_MESSAGE)
+        if check_only:
+            raise WouldSucceed()
         return opened
 
-    def _open(self, ctx: RequestContext, ciphertext: bytes, context: Context, key_ref: str | None,
+    def _open(self, ctx: RequestContext, ciphertext: bytes, context: Context, key_ref: KeyRef | str | None,
               action: Action, algorithm: str) -> Opened:
         expected = self._ring.resolve(ctx, key_ref, cross_account=True) if key_ref is not None else None
         if expected is not None and expected.key_spec != SYMMETRIC_DEFAULT:
@@ -181,40 +179,40 @@ class CryptoService:
         plaintext = ciphertext_blob.open_blob(version.aead, ciphertext, canonical_encryption_context(context))
         return Opened(plaintext, key, version.material_id)
 
-    def re_encrypt(self, ctx: RequestContext, ciphertext: bytes, destination_key_ref: str, *,
+    def re_encrypt(self, ctx: RequestContext, ciphertext: bytes, destination_key_ref: KeyRef | str, *,
                    source_context: Context = None, destination_context: Context = None,
-                   source_key_ref: str | None = None, source_algorithm: str | None = None,
-                   destination_algorithm: str | None = None, dry_run: bool = False,
+                   source_key_ref: KeyRef | str | None = None, source_algorithm: str | None = None,
+                   destination_algorithm: str | None = None, check_only: bool = False,
                    ignore_ciphertext: bool = False) -> ReEncrypted:
         destination_algorithm = destination_algorithm or SYMMETRIC_DEFAULT
         destination = self._usable_key(ctx, destination_key_ref, Action.RE_ENCRYPT_TO, destination_context,
                                        destination_algorithm)
         source = self.decrypt(ctx, ciphertext, source_context, source_key_ref, algorithm=source_algorithm,
-                              dry_run=dry_run, ignore_ciphertext=ignore_ciphertext, action=Action.RE_ENCRYPT_FROM)
+                              check_only=check_only, ignore_ciphertext=ignore_ciphertext, action=Action.RE_ENCRYPT_FROM)
         return ReEncrypted(source, self._seal(destination, source.plaintext, destination_context,
                                               destination_algorithm))
 
-    def generate_data_key(self, ctx: RequestContext, key_ref: str, *, key_spec: str | None = None,
+    def generate_data_key(self, ctx: RequestContext, key_ref: KeyRef | str, *, key_spec: str | None = None,
                           number_of_bytes: int | None = None, context: Context = None,
-                          dry_run: bool = False, with_plaintext: bool = True) -> DataKey:
+                          check_only: bool = False, with_plaintext: bool = True) -> DataKey:
         length = data_key_length(key_spec, number_of_bytes)
         action = Action.GENERATE_DATA_KEY if with_plaintext else Action.GENERATE_DATA_KEY_WITHOUT_PLAINTEXT
         key = self._usable_key(ctx, key_ref, action, context)
-        if dry_run:
-            raise DryRunSucceeded(DRY_RUN_MESSAGE)
+        if check_only:
+            raise WouldSucceed()
         plaintext = random_bytes(length)
         return DataKey(plaintext, self._seal(key, plaintext, context))
 
-    def generate_data_key_pair(self, ctx: RequestContext, key_ref: str, key_pair_spec: str, *,
-                               context: Context = None, dry_run: bool = False,
+    def generate_data_key_pair(self, ctx: RequestContext, key_ref: KeyRef | str, key_pair_spec: str, *,
+                               context: Context = None, check_only: bool = False,
                                with_plaintext: bool = True) -> DataKeyPair:
         """A fresh key pair for use outside: the private key (PKCS#8 DER) sealed under a symmetric KMS key."""
         specs.check_data_key_pair_spec(key_pair_spec)
         action = Action.GENERATE_DATA_KEY_PAIR if with_plaintext else Action.GENERATE_DATA_KEY_PAIR_WITHOUT_PLAINTEXT
         key = self._usable_key(ctx, key_ref, action, context, extra={"kms:DataKeyPairSpec": key_pair_spec})
         keygen.check_supported(key_pair_spec)
-        if dry_run:
-            raise DryRunSucceeded(DRY_RUN_MESSAGE)
+        if check_only:
+            raise WouldSucceed()
         private_key, public_key = keygen.new_key_pair(key_pair_spec)
         sealed = self._seal(key, private_key, context)
         return DataKeyPair(private_key if with_plaintext else None, public_key, sealed, key_pair_spec)

@@ -17,12 +17,12 @@ from strongroom.domain.clock import Clock
 from strongroom.domain.context import RequestContext
 from strongroom.domain.grants import Grant, check_grant_request
 from strongroom.domain.key_specs import grant_operations
-from strongroom.domain.keys import SYMMETRIC_DEFAULT
+from strongroom.domain.keys import SYMMETRIC_DEFAULT, Key
 from strongroom.domain.limits import Limits
 from strongroom.domain.pagination import Page, decode_marker, page_of
-from strongroom.errors import DryRunSucceeded, InvalidGrantError, InvalidRequestError, LimitExceededError
+from strongroom.domain.references import KeyRef
+from strongroom.errors import InvalidGrantError, InvalidRequestError, LimitExceededError, WouldSucceed
 from strongroom.service.authorization import Authorizer
-from strongroom.service.crypto import DRY_RUN_MESSAGE
 from strongroom.service.keyring import KeyRing
 from strongroom.storage.base import Store
 
@@ -64,13 +64,13 @@ class GrantService:
         for token in tokens or ():
             grant_id_of_token(token)
 
-    def create_grant(self, ctx: RequestContext, key_ref: str, grantee: str, operations: list[str], *,
+    def create_grant(self, ctx: RequestContext, key_ref: KeyRef | str, grantee: str, operations: list[str], *,
                      retiring: str | None = None, context_equals: Mapping[str, str] | None = None,
                      context_subset: Mapping[str, str] | None = None, name: str | None = None,
-                     dry_run: bool = False) -> tuple[Grant, str]:
+                     check_only: bool = False) -> tuple[Grant, str]:
         _check_principal("GranteePrincipal", grantee)
         _check_principal("RetiringPrincipal", retiring)
-        key = self._ring.resolve(ctx, key_ref, allow_alias=False, cross_account=True)
+        key = self._ring.resolve(ctx, key_ref, cross_account=True)
         check_grant_request(operations, grant_operations(key.key_spec, key.key_usage), context_equals,
                             context_subset, symmetric=key.key_spec == SYMMETRIC_DEFAULT)
         constraint_type = ("EncryptionContextEquals" if context_equals is not None
@@ -81,8 +81,8 @@ class GrantService:
             "kms:GrantConstraintType": constraint_type},
             grant_allows=lambda parent: parent.allows_subgrant(operations, context_equals, context_subset))
         key.check_not_pending_deletion()
-        if dry_run:
-            raise DryRunSucceeded(DRY_RUN_MESSAGE)
+        if check_only:
+            raise WouldSucceed()
         grant = Grant(random_bytes(32).hex(), key.key_id, name, grantee, retiring, ctx.caller.principal_arn,
                       tuple(operations), dict(context_equals) if context_equals is not None else None,
                       dict(context_subset) if context_subset is not None else None, self._clock.now())
@@ -97,7 +97,11 @@ class GrantService:
         self._authz.forget_grants(key.key_id)
         return grant, grant_token(grant.grant_id)
 
-    def list_grants(self, ctx: RequestContext, key_ref: str, *, grant_id: str | None = None,
+    def key_of(self, grant: Grant) -> Key | None:
+        """The key a grant is for (None once deleted), to describe a grant already read with authorization."""
+        return self._ring.get(grant.key_id)
+
+    def list_grants(self, ctx: RequestContext, key_ref: KeyRef | str, *, grant_id: str | None = None,
                     grantee: str | None = None, limit: int | None = None, marker: str | None = None) -> Page[Grant]:
         key = self._ring.resolve(ctx, key_ref, cross_account=True)
         self._authz.check_key(ctx, Action.LIST_GRANTS, key)
@@ -114,8 +118,8 @@ class GrantService:
         found = self._store.list_retirable_grants(retiring_principal, decode_marker(marker), limit + 1)
         return page_of(found, limit, lambda g: g.grant_id)
 
-    def retire_grant(self, ctx: RequestContext, *, token: str | None = None, key_ref: str | None = None,
-                     grant_id: str | None = None, dry_run: bool = False) -> None:
+    def retire_grant(self, ctx: RequestContext, *, token: str | None = None, key_ref: KeyRef | str | None = None,
+                     grant_id: str | None = None, check_only: bool = False) -> None:
         """Retire by token, or by key and grant id: the retiring principal, a grantee allowed to, or the root
         of the key's account may."""
         if token is not None:
@@ -131,18 +135,19 @@ class GrantService:
         if not (grant.may_retire(ctx.caller.principal_arn) or is_key_owner):
             assert key is not None
             self._authz.check_key(ctx, Action.RETIRE_GRANT, key)
-        if dry_run:
-            raise DryRunSucceeded(DRY_RUN_MESSAGE)
+        if check_only:
+            raise WouldSucceed()
         self._store.delete_grant(grant.grant_id)
         self._authz.forget_grants(grant.key_id)
 
-    def revoke_grant(self, ctx: RequestContext, key_ref: str, grant_id: str, *, dry_run: bool = False) -> None:
-        key = self._ring.resolve(ctx, key_ref, allow_alias=False, cross_account=True)
+    def revoke_grant(self, ctx: RequestContext, key_ref: KeyRef | str, grant_id: str, *,
+                     check_only: bool = False) -> None:
+        key = self._ring.resolve(ctx, key_ref, cross_account=True)
         self._authz.check_key(ctx, Action.REVOKE_GRANT, key)
         grant = self._store.get_grant(grant_id)
         if grant is None or grant.key_id != key.key_id:
             raise InvalidGrantError(f"Grant {grant_id} does not exist for {key.arn}.")
-        if dry_run:
-            raise DryRunSucceeded(DRY_RUN_MESSAGE)
+        if check_only:
+            raise WouldSucceed()
         self._store.delete_grant(grant_id)
         self._authz.forget_grants(key.key_id)

@@ -24,6 +24,7 @@ from strongroom.domain.actions import Action
 from strongroom.domain.clock import Clock
 from strongroom.domain.context import RequestContext
 from strongroom.domain.keys import SYMMETRIC_DEFAULT, Key
+from strongroom.domain.references import KeyRef
 from strongroom.errors import (
     ExpiredImportTokenError,
     IncorrectKeyMaterialError,
@@ -69,7 +70,7 @@ class KeyImportService:
         self._keys = keys
         self._clock = clock
 
-    def get_parameters_for_import(self, ctx: RequestContext, key_ref: str, wrapping_algorithm: str,
+    def get_parameters_for_import(self, ctx: RequestContext, key_ref: KeyRef | str, wrapping_algorithm: str,
                                   wrapping_key_spec: str) -> ImportParameters:
         specs.check_wrapping(wrapping_algorithm, wrapping_key_spec)
         key = self._keys.authorized(ctx, key_ref, Action.GET_PARAMETERS_FOR_IMPORT, extra={
@@ -82,7 +83,8 @@ class KeyImportService:
         token = header + self._secrets.wrap(private_key, token_label(header))
         return ImportParameters(key, token, public_key, float(expires_at))
 
-    def import_key_material(self, ctx: RequestContext, key_ref: str, import_token: bytes, encrypted_material: bytes,
+    def import_key_material(self, ctx: RequestContext, key_ref: KeyRef | str, import_token: bytes,
+                            encrypted_material: bytes,
                             *, valid_to: float | None = None, expiration_model: str | None = None,
                             import_type: str | None = None, description: str | None = None,
                             material_id: str | None = None) -> tuple[Key, str]:
@@ -174,7 +176,7 @@ class KeyImportService:
             request.description))
         return key if versions else key.evolve(current_version=number)
 
-    def delete_imported_key_material(self, ctx: RequestContext, key_ref: str,
+    def delete_imported_key_material(self, ctx: RequestContext, key_ref: KeyRef | str,
                                      material_id: str | None = None) -> tuple[Key, str]:
         """Delete one imported material (default: the current one); (the key as it now is, its KeyMaterialId).
         Material pending rotation goes entirely; any other leaves the key PendingImport until re-imported."""

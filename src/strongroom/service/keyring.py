@@ -15,7 +15,7 @@ from strongroom.crypto.materials import UsableKey, load_usable
 from strongroom.domain.clock import Clock, SystemClock
 from strongroom.domain.context import RequestContext
 from strongroom.domain.keys import Key, KeyVersion, Origin
-from strongroom.domain.references import parse_key_reference
+from strongroom.domain.references import KeyRef
 from strongroom.errors import InternalError, InvalidCiphertextError, KeyStateError, NotFoundError
 from strongroom.service.caches import StoreCaches
 from strongroom.service.key_hierarchy import KeyHierarchy, material_label
@@ -53,9 +53,10 @@ class KeyRing:
         self._clock = clock or SystemClock()
         self._keys: dict[str, Key | None] = {}
         self._aliases: dict[tuple[str, str, str], str | None] = {}
+        self._names: dict[tuple[str, str, str], str | None] = {}
         self._records: dict[str, tuple[StoredVersion, ...]] = {}
         self._versions: dict[tuple[str, int], UsableVersion] = {}
-        for cache in (self._keys, self._aliases, self._records, self._versions):
+        for cache in (self._keys, self._aliases, self._names, self._records, self._versions):
             caches.register(cache)
 
     def register(self, cache: dict) -> None:  # type: ignore[type-arg]
@@ -88,26 +89,42 @@ class KeyRing:
         self._remember(key.key_id, updated)
         return updated
 
-    def resolve(self, ctx: RequestContext, key_ref: str, *, allow_alias: bool = True,
-                cross_account: bool = False) -> Key:
-        """The key a KeyId names in the request's region, or NotFoundError.
+    def resolve(self, ctx: RequestContext, ref: KeyRef | str, *, cross_account: bool = False) -> Key:
+        """The key a reference names in the request's region, or NotFoundError.
 
-        Only a key ARN or alias ARN can name a key of another account, and only operations that AWS allows
-        across accounts (``cross_account``) accept one; authorization then decides."""
-        ref = parse_key_reference(key_ref, allow_alias=allow_alias)
+        Only a reference pinned to another account can name that account's key, and only operations that may
+        act across accounts (``cross_account``) accept one; authorization then decides."""
+        ref = KeyRef.of(ref)
         account, region = ref.account_id or ctx.caller.account_id, ctx.region
         if (ref.region or region) != region or (account != ctx.caller.account_id and not cross_account):
-            raise NotFoundError(f"Key '{key_ref}' does not exist")
+            raise NotFoundError(f"Key '{ref}' does not exist")
         key_id = ref.key_id
-        if ref.alias_name is not None:
-            key_id = self.alias_target(account, region, ref.alias_name)
+        if ref.alias is not None:
+            key_id = self.alias_target(account, region, ref.alias)
             if key_id is None:
-                raise NotFoundError(f"Alias {ref.alias_name} is not found.")
+                raise NotFoundError(f"Alias {ref.alias} is not found.")
+        elif ref.name is not None:
+            key_id = self.named(account, ref.name_space or "", ref.name)
         key = self.get(key_id) if key_id else None
         if key is None or key.account_id != account or key.region != region:
-            raise NotFoundError(f"Key '{key_ref}' does not exist")
+            raise NotFoundError(f"Key '{ref}' does not exist")
         ctx.note.key(key.arn)
         return key
+
+    def named(self, account_id: str, name_space: str, name: str) -> str | None:
+        """The id of the key called ``name`` in ``name_space`` of the account, cached per process."""
+        self._caches.sync()
+        cache_key = (account_id, name_space, name)
+        try:
+            return self._names[cache_key]
+        except KeyError:
+            pass
+        found = self._store.engines.get_key_by_name(account_id, name_space, name)
+        key_id = found.key_id if found is not None else None
+        if len(self._names) > _MAX_CACHED:
+            self._names.clear()
+        self._names[cache_key] = key_id
+        return key_id
 
     def alias_target(self, account_id: str, region: str, name: str) -> str | None:
         self._caches.sync()
@@ -187,8 +204,9 @@ class KeyRing:
     def forget_key(self, key_id: str) -> None:
         self._keys.pop(key_id, None)
         self.forget_material(key_id)
-        for cache_key in [k for k, v in self._aliases.items() if v == key_id]:
-            del self._aliases[cache_key]
+        for names in (self._aliases, self._names):
+            for cache_key in [k for k, v in names.items() if v == key_id]:
+                del names[cache_key]
 
     def forget_alias(self, account_id: str, region: str, name: str) -> None:
         self._aliases.pop((account_id, region, name), None)

@@ -16,7 +16,7 @@ from strongroom.domain.keys import Key, KeyState, KeyVersion
 from strongroom.domain.limits import Limits
 from strongroom.domain.pagination import Page, decode_marker, page_of
 from strongroom.domain.policy import DEFAULT_POLICY_NAME, PolicyDocument, default_key_policy, parse_policy
-from strongroom.domain.references import new_key_id, requested_alias
+from strongroom.domain.references import KeyRef, new_key_id, requested_alias
 from strongroom.domain.tags import merged_tags
 from strongroom.errors import (
     InvalidRequestError,
@@ -104,16 +104,14 @@ class KeyService:
         self._ring.remember(key)
         return key
 
-    def describe_key(self, ctx: RequestContext, key_ref: str) -> Key:
+    def describe_key(self, ctx: RequestContext, key_ref: KeyRef | str) -> Key:
         key = self._ring.resolve(ctx, key_ref, cross_account=True)
         self._authz.check_key(ctx, Action.DESCRIBE_KEY, key, alias=requested_alias(key_ref))
         return key
 
-    def last_usage(self, ctx: RequestContext, key_ref: str) -> KeyUsageRecord:
+    def last_usage(self, ctx: RequestContext, key_ref: KeyRef | str) -> KeyUsageRecord:
         """GetKeyLastUsage, from the audit trail: the last successful cryptographic use of the key."""
-        if requested_alias(key_ref) is not None:
-            raise NotFoundError("GetKeyLastUsage does not accept an alias; use the key id or key ARN.")
-        key = self._ring.resolve(ctx, key_ref, allow_alias=False, cross_account=True)
+        key = self._ring.resolve(ctx, key_ref, cross_account=True)
         self._authz.check_key(ctx, Action.GET_KEY_LAST_USAGE, key)
         stored = self._audit.last_key_usage(key.arn)
         start = self._audit.tracking_start()
@@ -135,13 +133,13 @@ class KeyService:
         found = self._store.list_keys(ctx.caller.account_id, ctx.region, after, limit + 1)
         return page_of(found, limit, lambda key: key.key_id)
 
-    def authorized(self, ctx: RequestContext, key_ref: str, action: Action, **facts: object) -> Key:
+    def authorized(self, ctx: RequestContext, key_ref: KeyRef | str, action: Action, **facts: object) -> Key:
         """Resolve a KeyId of the caller's account (no alias) and check the caller may do ``action`` on it."""
-        key = self._ring.resolve(ctx, key_ref, allow_alias=False)
+        key = self._ring.resolve(ctx, key_ref)
         self._authz.check_key(ctx, action, key, **facts)  # type: ignore[arg-type]
         return key
 
-    def change(self, ctx: RequestContext, key_ref: str, action: Action, change: Callable[[Key], Key],
+    def change(self, ctx: RequestContext, key_ref: KeyRef | str, action: Action, change: Callable[[Key], Key],
                **facts: object) -> Key:
         """Authorize, then read-modify-write one key inside a transaction, from fresh state."""
         found = self.authorized(ctx, key_ref, action, **facts)
@@ -155,21 +153,21 @@ class KeyService:
         self._ring.remember(updated)
         return updated
 
-    def enable_key(self, ctx: RequestContext, key_ref: str) -> Key:
+    def enable_key(self, ctx: RequestContext, key_ref: KeyRef | str) -> Key:
         def enable(key: Key) -> Key:
             key.check_not_pending_deletion()
             key.check_not_pending_import()
             return key if key.state is KeyState.ENABLED else key.evolve(state=KeyState.ENABLED)
         return self.change(ctx, key_ref, Action.ENABLE_KEY, enable)
 
-    def disable_key(self, ctx: RequestContext, key_ref: str) -> Key:
+    def disable_key(self, ctx: RequestContext, key_ref: KeyRef | str) -> Key:
         def disable(key: Key) -> Key:
             key.check_not_pending_deletion()
             key.check_not_pending_import()
             return key if key.state is KeyState.DISABLED else key.evolve(state=KeyState.DISABLED)
         return self.change(ctx, key_ref, Action.DISABLE_KEY, disable)
 
-    def schedule_key_deletion(self, ctx: RequestContext, key_ref: str, pending_window_days: int | None) -> Key:
+    def schedule_key_deletion(self, ctx: RequestContext, key_ref: KeyRef | str, pending_window_days: int | None) -> Key:
         days = rules.DEFAULT_PENDING_WINDOW_DAYS if pending_window_days is None else pending_window_days
         if not rules.MIN_PENDING_WINDOW_DAYS <= days <= rules.MAX_PENDING_WINDOW_DAYS:
             raise InvalidRequestError(
@@ -182,7 +180,7 @@ class KeyService:
                               deletion_date=self._clock.now() + days * rules.DAY_SECONDS)
         return self.change(ctx, key_ref, Action.SCHEDULE_KEY_DELETION, schedule)
 
-    def cancel_key_deletion(self, ctx: RequestContext, key_ref: str) -> Key:
+    def cancel_key_deletion(self, ctx: RequestContext, key_ref: KeyRef | str) -> Key:
         def cancel(key: Key) -> Key:
             if key.state is not KeyState.PENDING_DELETION:
                 raise KeyStateError(f"{key.arn} is not pending deletion.")
@@ -192,7 +190,7 @@ class KeyService:
                               pending_window_days=None)
         return self.change(ctx, key_ref, Action.CANCEL_KEY_DELETION, cancel)
 
-    def update_key_description(self, ctx: RequestContext, key_ref: str, description: str) -> Key:
+    def update_key_description(self, ctx: RequestContext, key_ref: KeyRef | str, description: str) -> Key:
         def describe(key: Key) -> Key:
             key.check_not_pending_deletion()
             return key.evolve(description=description)
@@ -200,19 +198,19 @@ class KeyService:
 
     # --- tags ---------------------------------------------------------------------------------
 
-    def tag_resource(self, ctx: RequestContext, key_ref: str, tags: Sequence[tuple[str, str]]) -> Key:
+    def tag_resource(self, ctx: RequestContext, key_ref: KeyRef | str, tags: Sequence[tuple[str, str]]) -> Key:
         def tag(key: Key) -> Key:
             key.check_not_pending_deletion()
             return key.evolve(tags=merged_tags(key.tags, tags))
         return self.change(ctx, key_ref, Action.TAG_RESOURCE, tag, request_tags=dict(tags))
 
-    def untag_resource(self, ctx: RequestContext, key_ref: str, tag_keys: Sequence[str]) -> Key:
+    def untag_resource(self, ctx: RequestContext, key_ref: KeyRef | str, tag_keys: Sequence[str]) -> Key:
         def untag(key: Key) -> Key:
             key.check_not_pending_deletion()
             return key.evolve(tags={k: v for k, v in key.tags.items() if k not in set(tag_keys)})
         return self.change(ctx, key_ref, Action.UNTAG_RESOURCE, untag, extra={"aws:TagKeys": list(tag_keys)})
 
-    def list_resource_tags(self, ctx: RequestContext, key_ref: str, limit: int | None,
+    def list_resource_tags(self, ctx: RequestContext, key_ref: KeyRef | str, limit: int | None,
                            marker: str | None) -> Page[tuple[str, str]]:
         key = self.authorized(ctx, key_ref, Action.LIST_RESOURCE_TAGS)
         after = decode_marker(marker) or ""
@@ -221,17 +219,17 @@ class KeyService:
 
     # --- key policy ---------------------------------------------------------------------------
 
-    def get_key_policy(self, ctx: RequestContext, key_ref: str, policy_name: str | None) -> str:
+    def get_key_policy(self, ctx: RequestContext, key_ref: KeyRef | str, policy_name: str | None) -> str:
         key = self.authorized(ctx, key_ref, Action.GET_KEY_POLICY)
         if (policy_name or DEFAULT_POLICY_NAME) != DEFAULT_POLICY_NAME:
             raise NotFoundError(f"Policy {policy_name} does not exist for {key.arn}.")
         return key.policy or default_key_policy(key.account_id)
 
-    def list_key_policies(self, ctx: RequestContext, key_ref: str) -> list[str]:
+    def list_key_policies(self, ctx: RequestContext, key_ref: KeyRef | str) -> list[str]:
         self.authorized(ctx, key_ref, Action.LIST_KEY_POLICIES)
         return [DEFAULT_POLICY_NAME]
 
-    def put_key_policy(self, ctx: RequestContext, key_ref: str, policy_name: str | None, policy: str, *,
+    def put_key_policy(self, ctx: RequestContext, key_ref: KeyRef | str, policy_name: str | None, policy: str, *,
                        bypass_policy_lockout_check: bool = False) -> Key:
         if (policy_name or DEFAULT_POLICY_NAME) != DEFAULT_POLICY_NAME:
             raise InvalidRequestError(f"PolicyName must be {DEFAULT_POLICY_NAME}.")

@@ -7,9 +7,10 @@ from strongroom.domain import key_specs as specs
 from strongroom.domain.actions import Action
 from strongroom.domain.context import RequestContext
 from strongroom.domain.keys import Key, KeyUsage
-from strongroom.errors import DryRunSucceeded, InvalidMacError
+from strongroom.domain.references import KeyRef
+from strongroom.errors import InvalidMacError, WouldSucceed
 from strongroom.service.authorization import Authorizer
-from strongroom.service.key_use import DRY_RUN_MESSAGE, key_for_use
+from strongroom.service.key_use import key_for_use
 from strongroom.service.keyring import KeyRing
 
 INVALID_MAC = "The HMAC verification failed."
@@ -20,7 +21,8 @@ class MacService:
         self._ring = ring
         self._authz = authz
 
-    def _hmac_key(self, ctx: RequestContext, key_ref: str, action: Action, algorithm: str) -> tuple[Key, HmacKey]:
+    def _hmac_key(self, ctx: RequestContext, key_ref: KeyRef | str, action: Action,
+                  algorithm: str) -> tuple[Key, HmacKey]:
         key = key_for_use(self._ring, self._authz, ctx, key_ref, action, KeyUsage.GENERATE_VERIFY_MAC,
                           extra={"kms:MacAlgorithm": algorithm})
         specs.check_algorithm(key.key_spec, specs.algorithms(key.key_spec, key.key_usage).mac, algorithm)
@@ -28,19 +30,19 @@ class MacService:
         assert isinstance(usable, HmacKey)
         return key, usable
 
-    def generate_mac(self, ctx: RequestContext, key_ref: str, message: bytes, algorithm: str, *,
-                     dry_run: bool = False) -> tuple[Key, bytes]:
+    def generate_mac(self, ctx: RequestContext, key_ref: KeyRef | str, message: bytes, algorithm: str, *,
+                     check_only: bool = False) -> tuple[Key, bytes]:
         key, hmac_key = self._hmac_key(ctx, key_ref, Action.GENERATE_MAC, algorithm)
-        if dry_run:
-            raise DryRunSucceeded(DRY_RUN_MESSAGE)
+        if check_only:
+            raise WouldSucceed()
         return key, hmac_key.mac(message)
 
-    def verify_mac(self, ctx: RequestContext, key_ref: str, message: bytes, mac: bytes, algorithm: str, *,
-                   dry_run: bool = False) -> Key:
+    def verify_mac(self, ctx: RequestContext, key_ref: KeyRef | str, message: bytes, mac: bytes, algorithm: str, *,
+                   check_only: bool = False) -> Key:
         """The key, if ``mac`` is valid (compared in constant time); otherwise InvalidMacError."""
         key, hmac_key = self._hmac_key(ctx, key_ref, Action.VERIFY_MAC, algorithm)
         if not hmac_key.verify(message, mac):
             raise InvalidMacError(INVALID_MAC)
-        if dry_run:
-            raise DryRunSucceeded(DRY_RUN_MESSAGE)
+        if check_only:
+            raise WouldSucceed()
         return key

@@ -18,6 +18,7 @@ from strongroom.domain.context import RequestContext
 from strongroom.domain.keys import Key, KeyState, KeyVersion, Origin
 from strongroom.domain.limits import Limits
 from strongroom.domain.pagination import Page, decode_marker, page_of
+from strongroom.domain.references import KeyRef
 from strongroom.errors import InvalidRequestError, KeyStateError, LimitExceededError
 from strongroom.service.keyring import KeyRing
 from strongroom.service.keys import KeyService
@@ -61,7 +62,7 @@ class RotationService:
         self._keys = keys
         self._clock = clock
 
-    def _change(self, ctx: RequestContext, key_ref: str, action: Action, change: Callable[[Key], Key],
+    def _change(self, ctx: RequestContext, key_ref: KeyRef | str, action: Action, change: Callable[[Key], Key],
                 on_demand: bool = False) -> Key:
         def checked(key: Key) -> Key:
             if on_demand:
@@ -71,7 +72,7 @@ class RotationService:
             return change(key)
         return self._keys.change(ctx, key_ref, action, checked)
 
-    def enable_key_rotation(self, ctx: RequestContext, key_ref: str, period_days: int | None) -> Key:
+    def enable_key_rotation(self, ctx: RequestContext, key_ref: KeyRef | str, period_days: int | None) -> Key:
         days = rules.DEFAULT_ROTATION_PERIOD_DAYS if period_days is None else period_days
         if not rules.MIN_ROTATION_PERIOD_DAYS <= days <= rules.MAX_ROTATION_PERIOD_DAYS:
             raise InvalidRequestError(f"RotationPeriodInDays must be between {rules.MIN_ROTATION_PERIOD_DAYS} "
@@ -83,18 +84,18 @@ class RotationService:
                               next_rotation_at=self._clock.now() + days * rules.DAY_SECONDS)
         return self._change(ctx, key_ref, Action.ENABLE_KEY_ROTATION, enable)
 
-    def disable_key_rotation(self, ctx: RequestContext, key_ref: str) -> Key:
+    def disable_key_rotation(self, ctx: RequestContext, key_ref: KeyRef | str) -> Key:
         def disable(key: Key) -> Key:
             key.check_usable_for_crypto()
             return key.evolve(rotation_period_days=None, next_rotation_at=None)
         return self._change(ctx, key_ref, Action.DISABLE_KEY_ROTATION, disable)
 
-    def get_key_rotation_status(self, ctx: RequestContext, key_ref: str) -> Key:
+    def get_key_rotation_status(self, ctx: RequestContext, key_ref: KeyRef | str) -> Key:
         key = self._keys.authorized(ctx, key_ref, Action.GET_KEY_ROTATION_STATUS)
         key.check_not_pending_deletion()
         return key
 
-    def rotate_key_on_demand(self, ctx: RequestContext, key_ref: str) -> Key:
+    def rotate_key_on_demand(self, ctx: RequestContext, key_ref: KeyRef | str) -> Key:
         def rotate(key: Key) -> Key:
             key.check_usable_for_crypto()
             if key.on_demand_rotations >= self._limits.on_demand_rotations_per_key:
@@ -121,7 +122,7 @@ class RotationService:
         self._store.add_version(key.key_id, version)
         return key.evolve(current_version=version.version)
 
-    def list_key_rotations(self, ctx: RequestContext, key_ref: str, include_all_material: bool,
+    def list_key_rotations(self, ctx: RequestContext, key_ref: KeyRef | str, include_all_material: bool,
                            limit: int | None, marker: str | None) -> Page[Rotation]:
         key = self._keys.authorized(ctx, key_ref, Action.LIST_KEY_ROTATIONS)
         key.check_rotatable_on_demand()

@@ -59,9 +59,9 @@ class AwsKmsApp:
         self.core = core
         self.model = model or KmsModel()
         self.verifier = SigV4Verifier(core.credentials.lookup, now=core.clock.now)
-        core.caches.register(self.verifier.signing_keys)  # dropped with every other secret-derived cache
+        core.register_cache(self.verifier.signing_keys)  # dropped with every other secret-derived cache
         self._callers: dict[str, tuple[AccessKey, Caller]] = {}
-        core.caches.register(self._callers)  # holds access keys (with their secrets): dropped on seal
+        core.register_cache(self._callers)  # holds access keys (with their secrets): dropped on seal
         missing = self.model.operation_names - OPERATIONS.keys()
         self._unsupported = frozenset(missing)
 

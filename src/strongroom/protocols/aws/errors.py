@@ -44,7 +44,7 @@ _CODES: dict[type[errors.StrongroomError], tuple[str, int]] = {
     errors.AccessDeniedError: ("AccessDeniedException", 400),
     errors.ExpiredCredentialsError: ("ExpiredTokenException", 400),
     errors.AuthenticationError: ("UnrecognizedClientException", 400),
-    errors.DryRunSucceeded: ("DryRunOperationException", 412),
+    errors.WouldSucceed: ("DryRunOperationException", 412),
     errors.SealedError: ("KMSInternalException", 503),
     errors.DependencyUnavailableError: ("DependencyTimeoutException", 503),
     errors.InternalError: ("KMSInternalException", 500),
@@ -56,6 +56,7 @@ _DEFAULT_MESSAGES = {
     "KMSInternalException": "An internal error occurred. Please retry.",
     "KMSInvalidSignatureException": "The signature verification failed.",
     "KMSInvalidMacException": "The HMAC verification failed.",
+    "DryRunOperationException": "The request would have succeeded, but the DryRun parameter was set.",
     "DependencyTimeoutException": "The system timed out while trying to fulfill the request. Please retry.",
 }
 

@@ -6,15 +6,16 @@ from typing import Any
 
 from strongroom.domain.context import RequestContext
 from strongroom.protocols.aws import shapes
+from strongroom.protocols.aws.key_ids import key_ref, optional_key_ref
 from strongroom.service.core import Core
 
 
 def create_alias(core: Core, ctx: RequestContext, p: dict[str, Any]) -> None:
-    core.aliases.create_alias(ctx, p["AliasName"], p["TargetKeyId"])
+    core.aliases.create_alias(ctx, p["AliasName"], key_ref(p["TargetKeyId"], alias=False))
 
 
 def update_alias(core: Core, ctx: RequestContext, p: dict[str, Any]) -> None:
-    core.aliases.update_alias(ctx, p["AliasName"], p["TargetKeyId"])
+    core.aliases.update_alias(ctx, p["AliasName"], key_ref(p["TargetKeyId"], alias=False))
 
 
 def delete_alias(core: Core, ctx: RequestContext, p: dict[str, Any]) -> None:
@@ -22,7 +23,8 @@ def delete_alias(core: Core, ctx: RequestContext, p: dict[str, Any]) -> None:
 
 
 def list_aliases(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-    found = core.aliases.list_aliases(ctx, p.get("KeyId"), p.get("Limit"), p.get("Marker"))
+    found = core.aliases.list_aliases(ctx, optional_key_ref(p.get("KeyId"), alias=False), p.get("Limit"),
+                                      p.get("Marker"))
     return shapes.page("Aliases", [shapes.alias_entry(a) for a in found.items], found.next_marker)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from strongroom.domain.context import RequestContext
 from strongroom.errors import InvalidRequestError, UnsupportedError
+from strongroom.protocols.aws.key_ids import key_ref, optional_key_ref
 from strongroom.service.core import Core
 
 RECIPIENT_UNSUPPORTED = ("Recipient (a Nitro Enclaves or NitroTPM attestation document) is not supported by this "
@@ -23,8 +24,10 @@ def _ignores_ciphertext(p: dict[str, Any]) -> bool:
     return "IGNORE_CIPHERTEXT" in (p.get("DryRunModifiers") or ())
 
 
-def _ciphertext(p: dict[str, Any]) -> bytes:
+def _ciphertext(p: dict[str, Any], key_member: str = "KeyId") -> bytes:
     """The model leaves CiphertextBlob optional (for IGNORE_CIPHERTEXT dry runs); every other call needs it."""
+    if p.get("DryRun") and _ignores_ciphertext(p) and p.get(key_member) is None:
+        raise InvalidRequestError("KeyId is required when DryRunModifiers contains IGNORE_CIPHERTEXT.")
     blob = p.get("CiphertextBlob")
     if blob is None:
         if p.get("DryRun") and _ignores_ciphertext(p):
@@ -36,14 +39,14 @@ def _ciphertext(p: dict[str, Any]) -> bytes:
 
 
 def encrypt(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-    sealed = core.crypto.encrypt(ctx, p["KeyId"], p["Plaintext"], p.get("EncryptionContext"),
-                                 algorithm=p.get("EncryptionAlgorithm"), dry_run=bool(p.get("DryRun")))
+    sealed = core.crypto.encrypt(ctx, key_ref(p["KeyId"]), p["Plaintext"], p.get("EncryptionContext"),
+                                 algorithm=p.get("EncryptionAlgorithm"), check_only=bool(p.get("DryRun")))
     return {"CiphertextBlob": sealed.ciphertext, "KeyId": sealed.key.arn, "EncryptionAlgorithm": sealed.algorithm}
 
 
 def decrypt(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-    opened = core.crypto.decrypt(ctx, _ciphertext(p), p.get("EncryptionContext"), p.get("KeyId"),
-                                 algorithm=p.get("EncryptionAlgorithm"), dry_run=bool(p.get("DryRun")),
+    opened = core.crypto.decrypt(ctx, _ciphertext(p), p.get("EncryptionContext"), optional_key_ref(p.get("KeyId")),
+                                 algorithm=p.get("EncryptionAlgorithm"), check_only=bool(p.get("DryRun")),
                                  ignore_ciphertext=_ignores_ciphertext(p))
     out = {"KeyId": opened.key.arn, "Plaintext": opened.plaintext, "EncryptionAlgorithm": opened.algorithm}
     return _with_material(out, "KeyMaterialId", opened.material_id)
@@ -51,10 +54,10 @@ def decrypt(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any
 
 def re_encrypt(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
     done = core.crypto.re_encrypt(
-        ctx, _ciphertext(p), p["DestinationKeyId"], source_context=p.get("SourceEncryptionContext"),
-        destination_context=p.get("DestinationEncryptionContext"), source_key_ref=p.get("SourceKeyId"),
-        source_algorithm=p.get("SourceEncryptionAlgorithm"),
-        destination_algorithm=p.get("DestinationEncryptionAlgorithm"), dry_run=bool(p.get("DryRun")),
+        ctx, _ciphertext(p, "SourceKeyId"), key_ref(p["DestinationKeyId"]),
+        source_context=p.get("SourceEncryptionContext"), destination_context=p.get("DestinationEncryptionContext"),
+        source_key_ref=optional_key_ref(p.get("SourceKeyId")), source_algorithm=p.get("SourceEncryptionAlgorithm"),
+        destination_algorithm=p.get("DestinationEncryptionAlgorithm"), check_only=bool(p.get("DryRun")),
         ignore_ciphertext=_ignores_ciphertext(p))
     out = {"CiphertextBlob": done.destination.ciphertext, "SourceKeyId": done.source.key.arn,
            "KeyId": done.destination.key.arn, "SourceEncryptionAlgorithm": done.source.algorithm,
@@ -64,9 +67,9 @@ def re_encrypt(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, 
 
 
 def _data_key(core: Core, ctx: RequestContext, p: dict[str, Any], with_plaintext: bool):  # type: ignore[no-untyped-def]
-    return core.crypto.generate_data_key(ctx, p["KeyId"], key_spec=p.get("KeySpec"),
+    return core.crypto.generate_data_key(ctx, key_ref(p["KeyId"]), key_spec=p.get("KeySpec"),
                                          number_of_bytes=p.get("NumberOfBytes"),
-                                         context=p.get("EncryptionContext"), dry_run=bool(p.get("DryRun")),
+                                         context=p.get("EncryptionContext"), check_only=bool(p.get("DryRun")),
                                          with_plaintext=with_plaintext)
 
 
@@ -85,8 +88,9 @@ def generate_data_key_without_plaintext(core: Core, ctx: RequestContext, p: dict
 def _data_key_pair(core: Core, ctx: RequestContext, p: dict[str, Any], with_plaintext: bool) -> dict[str, Any]:
     if p.get("Recipient"):
         raise UnsupportedError(RECIPIENT_UNSUPPORTED)
-    pair = core.crypto.generate_data_key_pair(ctx, p["KeyId"], p["KeyPairSpec"], context=p.get("EncryptionContext"),
-                                              dry_run=bool(p.get("DryRun")), with_plaintext=with_plaintext)
+    pair = core.crypto.generate_data_key_pair(ctx, key_ref(p["KeyId"]), p["KeyPairSpec"],
+                                              context=p.get("EncryptionContext"),
+                                              check_only=bool(p.get("DryRun")), with_plaintext=with_plaintext)
     out: dict[str, Any] = {"PrivateKeyCiphertextBlob": pair.sealed.ciphertext, "PublicKey": pair.public_key,
                            "KeyId": pair.sealed.key.arn, "KeyPairSpec": pair.key_pair_spec}
     if pair.private_key is not None:

@@ -7,11 +7,12 @@ from typing import Any
 from strongroom.domain.context import RequestContext
 from strongroom.domain.grants import Grant
 from strongroom.protocols.aws import shapes
+from strongroom.protocols.aws.key_ids import key_ref, optional_key_ref
 from strongroom.service.core import Core
 
 
 def grant_entry(core: Core, grant: Grant) -> dict[str, Any]:
-    key = core.ring.get(grant.key_id)
+    key = core.grants.key_of(grant)
     entry: dict[str, Any] = {
         "KeyId": key.arn if key is not None else grant.key_id,
         "GrantId": grant.grant_id,
@@ -37,15 +38,16 @@ def grant_entry(core: Core, grant: Grant) -> dict[str, Any]:
 def create_grant(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
     constraints = p.get("Constraints") or {}
     grant, token = core.grants.create_grant(
-        ctx, p["KeyId"], p["GranteePrincipal"], p["Operations"], retiring=p.get("RetiringPrincipal"),
+        ctx, key_ref(p["KeyId"],
+                     alias=False), p["GranteePrincipal"], p["Operations"], retiring=p.get("RetiringPrincipal"),
         context_equals=constraints.get("EncryptionContextEquals"),
         context_subset=constraints.get("EncryptionContextSubset"), name=p.get("Name"),
-        dry_run=bool(p.get("DryRun")))
+        check_only=bool(p.get("DryRun")))
     return {"GrantToken": token, "GrantId": grant.grant_id}
 
 
 def list_grants(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-    found = core.grants.list_grants(ctx, p["KeyId"], grant_id=p.get("GrantId"),
+    found = core.grants.list_grants(ctx, key_ref(p["KeyId"]), grant_id=p.get("GrantId"),
                                     grantee=p.get("GranteePrincipal"), limit=p.get("Limit"), marker=p.get("Marker"))
     return shapes.page("Grants", [grant_entry(core, g) for g in found.items], found.next_marker)
 
@@ -56,12 +58,13 @@ def list_retirable_grants(core: Core, ctx: RequestContext, p: dict[str, Any]) ->
 
 
 def retire_grant(core: Core, ctx: RequestContext, p: dict[str, Any]) -> None:
-    core.grants.retire_grant(ctx, token=p.get("GrantToken"), key_ref=p.get("KeyId"), grant_id=p.get("GrantId"),
-                             dry_run=bool(p.get("DryRun")))
+    core.grants.retire_grant(ctx, token=p.get("GrantToken"), key_ref=optional_key_ref(p.get("KeyId")),
+                             grant_id=p.get("GrantId"),
+                             check_only=bool(p.get("DryRun")))
 
 
 def revoke_grant(core: Core, ctx: RequestContext, p: dict[str, Any]) -> None:
-    core.grants.revoke_grant(ctx, p["KeyId"], p["GrantId"], dry_run=bool(p.get("DryRun")))
+    core.grants.revoke_grant(ctx, key_ref(p["KeyId"], alias=False), p["GrantId"], check_only=bool(p.get("DryRun")))
 
 
 HANDLERS = {

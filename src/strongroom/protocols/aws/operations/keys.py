@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from strongroom.domain.context import RequestContext
+from strongroom.errors import NotFoundError
 from strongroom.protocols.aws import shapes
+from strongroom.protocols.aws.key_ids import key_ref
 from strongroom.service.core import Core
 
 
@@ -23,7 +25,7 @@ def create_key(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, 
 
 
 def describe_key(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-    key = core.keys.describe_key(ctx, p["KeyId"])
+    key = core.keys.describe_key(ctx, key_ref(p["KeyId"]))
     return {"KeyMetadata": shapes.key_metadata(key, core.keys.current_material(key))}
 
 
@@ -34,39 +36,39 @@ def list_keys(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, A
 
 
 def enable_key(core: Core, ctx: RequestContext, p: dict[str, Any]) -> None:
-    core.keys.enable_key(ctx, p["KeyId"])
+    core.keys.enable_key(ctx, key_ref(p["KeyId"], alias=False))
 
 
 def disable_key(core: Core, ctx: RequestContext, p: dict[str, Any]) -> None:
-    core.keys.disable_key(ctx, p["KeyId"])
+    core.keys.disable_key(ctx, key_ref(p["KeyId"], alias=False))
 
 
 def schedule_key_deletion(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-    key = core.keys.schedule_key_deletion(ctx, p["KeyId"], p.get("PendingWindowInDays"))
+    key = core.keys.schedule_key_deletion(ctx, key_ref(p["KeyId"], alias=False), p.get("PendingWindowInDays"))
     return {"KeyId": key.arn, "DeletionDate": key.deletion_date, "KeyState": key.state.value,
             "PendingWindowInDays": key.pending_window_days}
 
 
 def cancel_key_deletion(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-    return {"KeyId": core.keys.cancel_key_deletion(ctx, p["KeyId"]).arn}
+    return {"KeyId": core.keys.cancel_key_deletion(ctx, key_ref(p["KeyId"], alias=False)).arn}
 
 
 def update_key_description(core: Core, ctx: RequestContext, p: dict[str, Any]) -> None:
-    core.keys.update_key_description(ctx, p["KeyId"], p["Description"])
+    core.keys.update_key_description(ctx, key_ref(p["KeyId"], alias=False), p["Description"])
 
 
 def get_key_policy(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
     name = p.get("PolicyName") or "default"
-    return {"Policy": core.keys.get_key_policy(ctx, p["KeyId"], name), "PolicyName": name}
+    return {"Policy": core.keys.get_key_policy(ctx, key_ref(p["KeyId"], alias=False), name), "PolicyName": name}
 
 
 def put_key_policy(core: Core, ctx: RequestContext, p: dict[str, Any]) -> None:
-    core.keys.put_key_policy(ctx, p["KeyId"], p.get("PolicyName"), p["Policy"],
+    core.keys.put_key_policy(ctx, key_ref(p["KeyId"], alias=False), p.get("PolicyName"), p["Policy"],
                              bypass_policy_lockout_check=bool(p.get("BypassPolicyLockoutSafetyCheck")))
 
 
 def list_key_policies(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-    return shapes.page("PolicyNames", core.keys.list_key_policies(ctx, p["KeyId"]), None)
+    return shapes.page("PolicyNames", core.keys.list_key_policies(ctx, key_ref(p["KeyId"], alias=False)), None)
 
 
 HANDLERS = {
@@ -85,7 +87,10 @@ HANDLERS = {
 
 
 def get_key_last_usage(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-    usage = core.keys.last_usage(ctx, p["KeyId"])
+    ref = key_ref(p["KeyId"])
+    if ref.alias is not None:
+        raise NotFoundError("GetKeyLastUsage does not accept an alias; use the key id or key ARN.")
+    usage = core.keys.last_usage(ctx, ref)
     out: dict[str, Any] = {"KeyId": usage.key.arn, "KeyCreationDate": usage.key.created_at,
                            "TrackingStartDate": usage.tracking_start}
     if usage.last is not None:

@@ -6,19 +6,20 @@ from typing import Any
 
 from strongroom.domain.context import RequestContext
 from strongroom.protocols.aws import shapes
+from strongroom.protocols.aws.key_ids import key_ref
 from strongroom.service.core import Core
 
 
 def enable_key_rotation(core: Core, ctx: RequestContext, p: dict[str, Any]) -> None:
-    core.rotation.enable_key_rotation(ctx, p["KeyId"], p.get("RotationPeriodInDays"))
+    core.rotation.enable_key_rotation(ctx, key_ref(p["KeyId"], alias=False), p.get("RotationPeriodInDays"))
 
 
 def disable_key_rotation(core: Core, ctx: RequestContext, p: dict[str, Any]) -> None:
-    core.rotation.disable_key_rotation(ctx, p["KeyId"])
+    core.rotation.disable_key_rotation(ctx, key_ref(p["KeyId"], alias=False))
 
 
 def get_key_rotation_status(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-    key = core.rotation.get_key_rotation_status(ctx, p["KeyId"])
+    key = core.rotation.get_key_rotation_status(ctx, key_ref(p["KeyId"], alias=False))
     out: dict[str, Any] = {"KeyRotationEnabled": key.rotation_period_days is not None, "KeyId": key.arn}
     if key.rotation_period_days is not None:
         out["RotationPeriodInDays"] = key.rotation_period_days
@@ -27,12 +28,13 @@ def get_key_rotation_status(core: Core, ctx: RequestContext, p: dict[str, Any]) 
 
 
 def rotate_key_on_demand(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-    return {"KeyId": core.rotation.rotate_key_on_demand(ctx, p["KeyId"]).arn}
+    return {"KeyId": core.rotation.rotate_key_on_demand(ctx, key_ref(p["KeyId"], alias=False)).arn}
 
 
 def list_key_rotations(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
     include_all = p.get("IncludeKeyMaterial") == "ALL_KEY_MATERIAL"
-    found = core.rotation.list_key_rotations(ctx, p["KeyId"], include_all, p.get("Limit"), p.get("Marker"))
+    found = core.rotation.list_key_rotations(ctx, key_ref(p["KeyId"], alias=False), include_all, p.get("Limit"),
+                                             p.get("Marker"))
     entries = []
     for rotation in found.items:
         entry: dict[str, Any] = {"KeyId": rotation.key.arn, "KeyMaterialId": rotation.material_id,
