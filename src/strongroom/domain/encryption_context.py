@@ -1,4 +1,4 @@
-"""The canonical, unambiguous byte encoding of an encryption context.
+"""The canonical, unambiguous byte encoding of an encryption context, and of associated data in general.
 
 Each pair is written as length-prefixed UTF-8 key and value, pairs sorted by key bytes, so that
 ``{"ab": "c"}`` and ``{"a": "bc"}`` never encode alike (plain concatenation, as some emulators do, would).
@@ -23,3 +23,22 @@ def canonical_encryption_context(context: Mapping[str, str] | None) -> bytes:
         out += len(value).to_bytes(4, "big")
         out += value
     return bytes(out)
+
+
+# Raw associated data is bound behind a pair count no context reaches, so it never equals a context's encoding.
+_RAW_PREFIX = b"\xff\xff\xff\xff"
+
+AssociatedData = Mapping[str, str] | bytes | None
+"""What a caller binds to a ciphertext: an encryption context (string pairs, AWS-style) or raw bytes."""
+
+
+def associated_data_bytes(data: AssociatedData) -> bytes:
+    """The authenticated bytes of either kind; no data and empty data are the same."""
+    if isinstance(data, bytes):
+        return _RAW_PREFIX + data if data else _EMPTY
+    return canonical_encryption_context(data)
+
+
+def context_of(data: AssociatedData) -> Mapping[str, str] | None:
+    """The encryption context, if the associated data is one (what authorization conditions can see)."""
+    return None if isinstance(data, bytes) else data
