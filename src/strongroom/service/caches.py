@@ -8,13 +8,33 @@ those requests had arrived a moment earlier. That saves a store read per cached 
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from strongroom.storage.base import Store
 
 
 class Clearable(Protocol):
     def clear(self) -> None: ...
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class BoundedCache(dict[K, V], Generic[K, V]):
+    """A dict that holds at most ``limit`` entries: ``put`` evicts the oldest entry first. Oldest-first eviction
+    keeps memory bounded at O(1) per insert; for a store of many keys each used now and then, it drops about
+    what an LRU would, without an LRU's bookkeeping on every hit."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def put(self, key: K, value: V) -> V:
+        if key not in self and len(self) >= self.limit:
+            del self[next(iter(self))]
+        self[key] = value
+        return value
 
 
 class StoreCaches:

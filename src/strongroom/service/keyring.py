@@ -17,7 +17,7 @@ from strongroom.domain.context import RequestContext
 from strongroom.domain.keys import Key, KeyVersion, Origin
 from strongroom.domain.references import KeyRef
 from strongroom.errors import InternalError, InvalidCiphertextError, KeyStateError, NotFoundError
-from strongroom.service.caches import StoreCaches
+from strongroom.service.caches import BoundedCache, StoreCaches
 from strongroom.service.key_hierarchy import KeyHierarchy, material_label
 from strongroom.service.material_expiry import due, expire_material
 from strongroom.storage.base import Store
@@ -51,11 +51,11 @@ class KeyRing:
         self._secrets = secrets
         self._caches = caches
         self._clock = clock or SystemClock()
-        self._keys: dict[str, Key | None] = {}
-        self._aliases: dict[tuple[str, str, str], str | None] = {}
-        self._names: dict[tuple[str, str, str], str | None] = {}
-        self._records: dict[str, tuple[StoredVersion, ...]] = {}
-        self._versions: dict[tuple[str, int], UsableVersion] = {}
+        self._keys: BoundedCache[str, Key | None] = BoundedCache(_MAX_CACHED)
+        self._aliases: BoundedCache[tuple[str, str, str], str | None] = BoundedCache(_MAX_CACHED)
+        self._names: BoundedCache[tuple[str, str, str], str | None] = BoundedCache(_MAX_CACHED)
+        self._records: BoundedCache[str, tuple[StoredVersion, ...]] = BoundedCache(_MAX_CACHED)
+        self._versions: BoundedCache[tuple[str, int], UsableVersion] = BoundedCache(_MAX_CACHED)
         for cache in (self._keys, self._aliases, self._names, self._records, self._versions):
             caches.register(cache)
 
@@ -121,9 +121,7 @@ class KeyRing:
             pass
         found = self._store.engines.get_key_by_name(account_id, name_space, name)
         key_id = found.key_id if found is not None else None
-        if len(self._names) > _MAX_CACHED:
-            self._names.clear()
-        self._names[cache_key] = key_id
+        self._names.put(cache_key, key_id)
         return key_id
 
     def alias_target(self, account_id: str, region: str, name: str) -> str | None:
@@ -135,9 +133,7 @@ class KeyRing:
             pass
         alias = self._store.get_alias(account_id, region, name)
         target = alias.target_key_id if alias else None
-        if len(self._aliases) > _MAX_CACHED:
-            self._aliases.clear()
-        self._aliases[cache_key] = target
+        self._aliases.put(cache_key, target)
         return target
 
     def records(self, key_id: str) -> tuple[StoredVersion, ...]:
@@ -147,9 +143,7 @@ class KeyRing:
         except KeyError:
             pass
         found = tuple(self._store.get_versions(key_id))
-        if len(self._records) > _MAX_CACHED:
-            self._records.clear()
-        self._records[key_id] = found
+        self._records.put(key_id, found)
         return found
 
     def record(self, key: Key, version: int) -> StoredVersion | None:
@@ -180,17 +174,13 @@ class KeyRing:
                                 "import it again.")
         material = self._secrets.unwrap(stored.wrapped_material, material_label(key.key_id, version))
         usable = UsableVersion(version, stored.material_id, load_usable(key.key_spec, material))
-        if len(self._versions) > _MAX_CACHED:
-            self._versions.clear()
-        self._versions[(key.key_id, version)] = usable
+        self._versions.put((key.key_id, version), usable)
         return usable
 
     # --- keeping the caches true after our own writes -----------------------------------------
 
     def _remember(self, key_id: str, key: Key | None) -> None:
-        if len(self._keys) > _MAX_CACHED:
-            self._keys.clear()
-        self._keys[key_id] = key
+        self._keys.put(key_id, key)
 
     def remember(self, key: Key) -> None:
         self._remember(key.key_id, key)

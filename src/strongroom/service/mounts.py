@@ -68,7 +68,7 @@ class Mounts:
         with self._store.transaction():
             self._store.ensure_account(ctx.caller.account_id, self._clock.now())
             self._store.engines.put_mount(mount)
-        self._caches.clear_all()
+        self._mounts.pop(mount.account_id, None)
         return mount
 
     def tune(self, ctx: RequestContext, path: str, description: str | None, config: dict) -> Mount:  # type: ignore[type-arg]
@@ -78,7 +78,7 @@ class Mounts:
                         mount.description if description is None else description, {**mount.config, **config},
                         mount.created_at)
         self._store.engines.update_mount(updated)
-        self._caches.clear_all()
+        self._mounts.pop(mount.account_id, None)
         return updated
 
     def _exact(self, ctx: RequestContext, path: str) -> Mount:

@@ -16,7 +16,7 @@ from strongroom.domain.engines import BearerToken
 from strongroom.domain.path_policy import DEFAULT_POLICY, ROOT_POLICY, Acl, Capability, PathPolicy, parse_path_policy
 from strongroom.errors import AccessDeniedError, InvalidRequestError, NotFoundError
 from strongroom.service.authorization import Authorizer
-from strongroom.service.caches import StoreCaches
+from strongroom.service.caches import BoundedCache, StoreCaches
 from strongroom.storage.base import Store
 
 log = logging.getLogger("strongroom.authz")
@@ -36,7 +36,7 @@ class PathPolicies:
         self._store = store
         self._authz = authz
         self._caches = caches
-        self._acls: dict[tuple[str, tuple[str, ...]], Acl] = {}
+        self._acls: BoundedCache[tuple[str, tuple[str, ...]], Acl] = BoundedCache(_MAX_CACHED)
         caches.register(self._acls)
 
     def _document(self, account_id: str, name: str) -> str | None:
@@ -59,9 +59,7 @@ class PathPolicies:
                 if text is not None:  # a policy deleted since the token was made grants nothing
                     policies.append(parse_path_policy(name, text))
             acl = Acl(policies)
-            if len(self._acls) > _MAX_CACHED:
-                self._acls.clear()
-            self._acls[cache_key] = acl
+            self._acls.put(cache_key, acl)
         return acl
 
     def check(self, ctx: RequestContext, token: BearerToken, path: str, capability: Capability,

@@ -15,7 +15,7 @@ from strongroom.domain.clock import Clock
 from strongroom.domain.context import ROOT_USER, Caller, principal_arn
 from strongroom.domain.engines import BearerToken
 from strongroom.errors import AuthenticationError, ExpiredCredentialsError, InvalidRequestError, NotFoundError
-from strongroom.service.caches import StoreCaches
+from strongroom.service.caches import BoundedCache, StoreCaches
 from strongroom.storage.base import Store
 
 TOKEN_PREFIX = "hvs."
@@ -41,7 +41,7 @@ class Tokens:
         self._store = store
         self._clock = clock
         self._caches = caches
-        self._by_digest: dict[bytes, BearerToken | None] = {}
+        self._by_digest: BoundedCache[bytes, BearerToken | None] = BoundedCache(_MAX_CACHED)
         caches.register(self._by_digest)
 
     def issue(self, account_id: str, user_name: str = ROOT_USER, *, policies: tuple[str, ...] = ("default",),
@@ -77,9 +77,7 @@ class Tokens:
             found = self._by_digest[key]
         except KeyError:
             found = self._store.engines.get_token(key)
-            if len(self._by_digest) > _MAX_CACHED:
-                self._by_digest.clear()
-            self._by_digest[key] = found
+            self._by_digest.put(key, found)
         if found is None:
             raise AuthenticationError("permission denied")
         if found.expired(self._clock.now()):
@@ -106,7 +104,7 @@ class Tokens:
         if token.explicit_max_ttl:
             expires = min(expires, token.created_at + token.explicit_max_ttl)
         self._store.engines.set_token_expiry(token.accessor, expires)
-        self._caches.clear_all()
+        self._by_digest.clear()  # other processes see the change through the store
         return self.by_accessor(token.accessor)
 
     def revoke(self, accessor: str) -> int:
@@ -118,7 +116,7 @@ class Tokens:
                 tree.append(current)
                 pending.extend(self._store.engines.child_tokens(current))
             count = self._store.engines.delete_tokens(list(reversed(tree)))
-        self._caches.clear_all()
+        self._by_digest.clear()  # other processes see the change through the store
         return count
 
     def list(self, account_id: str | None = None) -> list[BearerToken]:
