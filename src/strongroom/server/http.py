@@ -22,6 +22,7 @@ from http import HTTPStatus
 import httptools
 
 from strongroom.protocols.http import HttpRequest, HttpResponse
+from strongroom.server.group_commit import Commit, GroupCommit
 
 log = logging.getLogger("strongroom.http")
 
@@ -208,59 +209,22 @@ class HttpProtocol(asyncio.Protocol):
             self._close()
 
 
-Done = Callable[[Exception | None], None]
-Commit = Callable[[Done], None]  # writes one batch durably, then calls ``done`` (now or later, on the loop)
 CommitFailed = Callable[[Exception, HttpResponse], HttpResponse]  # the answer that replaces each held one
 
 
 class ServerState:
-    """Connections, and answers held back until their batch's commit (the audit trail) has succeeded.
+    """The open connections, and the group commit their answers wait for (``server/group_commit.py``).
 
-    With a ``commit``, answers are collected into a batch; at the end of the event loop's turn the batch's
-    commit runs (one durable write however many connections) and its answers leave only when it is done.
     Answers are rendered to bytes as they leave, in one loop over the batch (measured: 2 % more throughput than
-    rendering each as it is made, between requests).
-    One commit is in flight at a time; answers made meanwhile form the next batch (group commit). A failed
-    commit turns each of its answers into ``commit_failed``.
-    """
+    rendering each as it is made, between requests)."""
 
     def __init__(self, commit: Commit | None = None, commit_failed: CommitFailed | None = None) -> None:
         self.connections: set[HttpProtocol] = set()
-        self._commit = commit
-        self._commit_failed = commit_failed or (lambda _exc, _held: _error(500, "InternalFailure", "An internal "
-                                                                                                  "error occurred."))
-        self._held: list[tuple[HttpProtocol, HttpResponse, bool]] = []
-        self._in_flight: list[tuple[HttpProtocol, HttpResponse, bool]] | None = None
-        self._start_scheduled = False
+        self._answers: GroupCommit[HttpResponse] = GroupCommit(commit, commit_failed or (
+            lambda _exc, _held: _error(500, "InternalFailure", "An internal error occurred.")))
 
     def answer(self, connection: HttpProtocol, response: HttpResponse, close: bool) -> None:
-        if self._commit is None:
-            connection.deliver(response, close)
-            return
-        self._held.append((connection, response, close))
-        if self._in_flight is None and not self._start_scheduled:
-            self._start_scheduled = True
-            asyncio.get_running_loop().call_soon(self._start)
-
-    def _start(self) -> None:
-        self._start_scheduled = False
-        if self._in_flight is not None or not self._held:
-            return
-        self._in_flight, self._held = self._held, []
-        try:
-            self._commit(self._done)  # type: ignore[misc]
-        except Exception as exc:
-            self._done(exc)
-
-    def _done(self, error: Exception | None) -> None:
-        batch, self._in_flight = self._in_flight or [], None
-        if error is not None:
-            log.error("commit failed; %d answers replaced by errors", len(batch))
-            batch = [(c, self._commit_failed(error, held), close) for c, held, close in batch]
-        for connection, response, close in batch:
-            connection.deliver(response, close)
-        if self._held:
-            self._start()
+        self._answers.answer(connection, response, close)
 
     async def reap_idle(self) -> None:
         while True:
