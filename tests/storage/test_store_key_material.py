@@ -63,3 +63,14 @@ def test_keys_due_include_expired_imported_material_still_held(store: Store) -> 
     assert list(store.keys_due(NOW + 10)) == ["k1"]  # k2's material is already gone
     store.update_version("k1", replace(held, wrapped_material=b""))
     assert list(store.keys_due(NOW + 10)) == []
+
+
+def test_a_version_can_be_disabled_and_enabled_again(store: Store) -> None:
+    store.insert_key(external_key("k1"), None)
+    store.add_version("k1", StoredVersion(1, "m1", NOW, None, b"w" * 60))
+    assert store.get_versions("k1")[0].enabled
+    disabled = replace(store.get_versions("k1")[0], enabled=False)
+    store.update_version("k1", disabled)
+    assert store.get_versions("k1") == [disabled]
+    store.update_version("k1", replace(disabled, enabled=True))
+    assert store.get_versions("k1")[0].enabled

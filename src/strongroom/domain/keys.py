@@ -72,6 +72,7 @@ class KeyVersion:
     valid_to: float | None = None
     expiration_model: str | None = None
     description: str | None = None
+    enabled: bool = True
 
 
 @dataclass(frozen=True, slots=True)

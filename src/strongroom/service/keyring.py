@@ -42,7 +42,8 @@ class UsableVersion:
 def key_version(stored: StoredVersion, imported: bool) -> KeyVersion:
     """What may be said about a stored version outside the core: everything but the material."""
     return KeyVersion(stored.version, stored.material_id, stored.created_at, stored.rotation_type, imported,
-                      stored.has_material, stored.valid_to, stored.expiration_model, stored.description)
+                      stored.has_material, stored.valid_to, stored.expiration_model, stored.description,
+                      stored.enabled)
 
 
 class KeyRing:
@@ -166,16 +167,23 @@ class KeyRing:
             return self._versions[(key.key_id, version)]
         except KeyError:
             pass
+        stored = self.usable_record(key, version)
+        material = self._secrets.unwrap(stored.wrapped_material, material_label(key.key_id, version))
+        usable = UsableVersion(version, stored.material_id, load_usable(key.key_spec, material))
+        return self._versions.put((key.key_id, version), usable)
+
+    def usable_record(self, key: Key, version: int) -> StoredVersion:
+        """The stored version, if it can be used: it exists (else the ciphertext naming it is bad), is enabled
+        and still has its material."""
         stored = self.record(key, version)
         if stored is None:
             raise InvalidCiphertextError()
+        if not stored.enabled:
+            raise KeyStateError(f"{key.arn} key version {version} is disabled.")
         if not stored.has_material:
             raise KeyStateError(f"{key.arn} key material {stored.material_id} was deleted or has expired; "
                                 "import it again.")
-        material = self._secrets.unwrap(stored.wrapped_material, material_label(key.key_id, version))
-        usable = UsableVersion(version, stored.material_id, load_usable(key.key_spec, material))
-        self._versions.put((key.key_id, version), usable)
-        return usable
+        return stored
 
     # --- keeping the caches true after our own writes -----------------------------------------
 

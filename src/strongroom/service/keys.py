@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from strongroom.crypto import keygen
 from strongroom.crypto.aead import random_bytes
@@ -12,7 +12,7 @@ from strongroom.domain.actions import Action
 from strongroom.domain.audit import AuditEvent
 from strongroom.domain.clock import Clock
 from strongroom.domain.context import RequestContext
-from strongroom.domain.keys import Key, KeyState, KeyVersion
+from strongroom.domain.keys import Key, KeyState, KeyVersion, Origin
 from strongroom.domain.limits import Limits
 from strongroom.domain.pagination import Page, decode_marker, page_of
 from strongroom.domain.policy import DEFAULT_POLICY_NAME, PolicyDocument, default_key_policy, parse_policy
@@ -28,7 +28,7 @@ from strongroom.errors import (
 from strongroom.service.audit import AuditTrail
 from strongroom.service.authorization import Authorizer
 from strongroom.service.key_hierarchy import KeyHierarchy, material_label
-from strongroom.service.keyring import KeyRing
+from strongroom.service.keyring import KeyRing, key_version
 from strongroom.service.material_expiry import material_complete
 from strongroom.storage.base import Store
 from strongroom.storage.records import StoredVersion
@@ -228,6 +228,22 @@ class KeyService:
     def list_key_policies(self, ctx: RequestContext, key_ref: KeyRef | str) -> list[str]:
         self.authorized(ctx, key_ref, Action.LIST_KEY_POLICIES)
         return [DEFAULT_POLICY_NAME]
+
+    def set_version_enabled(self, ctx: RequestContext, key_ref: KeyRef | str, version: int,
+                            enabled: bool) -> KeyVersion:
+        """Enable or disable one version of a key; a disabled version is refused for every use (encrypt with it
+        as the current version too), the key's other versions are not."""
+        key = self.authorized(ctx, key_ref, Action.ENABLE_KEY if enabled else Action.DISABLE_KEY)
+        ctx.note.version(version)
+        with self._store.transaction():
+            stored = next((v for v in self._store.get_versions(key.key_id) if v.version == version), None)
+            if stored is None:
+                raise NotFoundError(f"Version {version} of key '{key.key_id}' does not exist")
+            if stored.enabled != enabled:
+                stored = replace(stored, enabled=enabled)
+                self._store.update_version(key.key_id, stored)
+        self._ring.forget_material(key.key_id)
+        return key_version(stored, key.origin is Origin.EXTERNAL)
 
     def put_key_policy(self, ctx: RequestContext, key_ref: KeyRef | str, policy_name: str | None, policy: str, *,
                        bypass_policy_lockout_check: bool = False) -> Key:

@@ -401,13 +401,13 @@ class PostgresStore(AuditBatchStore):
         return [_key_from(row) for row in rows]
 
     def add_version(self, key_id: str, version: StoredVersion) -> None:
-        self._insert(f"INSERT INTO key_versions (key_id, {_VERSION_COLUMNS}) VALUES ({', '.join(['%s'] * 9)})",
+        self._insert(f"INSERT INTO key_versions (key_id, {_VERSION_COLUMNS}) VALUES ({', '.join(['%s'] * 10)})",
                      (key_id, *_version_row(version)), f"Version {version.version} of key {key_id} already exists")
 
     def get_versions(self, key_id: str) -> list[StoredVersion]:
         rows = self._rows(f"SELECT {_VERSION_COLUMNS} FROM key_versions WHERE key_id = %s ORDER BY version",
                           (key_id,))
-        return [StoredVersion(r[0], r[1], r[2], r[3], bytes(r[4]), *r[5:]) for r in rows]
+        return [StoredVersion(r[0], r[1], r[2], r[3], bytes(r[4]), *r[5:8], bool(r[8])) for r in rows]
 
     def update_version(self, key_id: str, version: StoredVersion) -> None:
         assignments = ", ".join(f"{c.strip()} = %s" for c in _VERSION_COLUMNS.split(",")[1:])

@@ -15,6 +15,7 @@ class StoredVersion:
     valid_to: float | None = None  # imported material that expires: when
     expiration_model: str | None = None  # imported material: KEY_MATERIAL_EXPIRES or KEY_MATERIAL_DOES_NOT_EXPIRE
     description: str | None = None  # imported material: KeyMaterialDescription
+    enabled: bool = True  # a disabled version is refused for every use; the key's other versions are not
 
     @property
     def has_material(self) -> bool:

@@ -64,12 +64,13 @@ def _key_from(row: tuple) -> Key:
 
 
 _VERSION_COLUMNS = ("version, material_id, created_at, rotation_type, wrapped_material, valid_to, expiration_model, "
-                    "description")
+                    "description, enabled")
 
 
 def _version_row(version: StoredVersion) -> tuple:
     return (version.version, version.material_id, version.created_at, version.rotation_type,
-            version.wrapped_material, version.valid_to, version.expiration_model, version.description)
+            version.wrapped_material, version.valid_to, version.expiration_model, version.description,
+            int(version.enabled))
 
 
 def _grant_row(grant: Grant) -> tuple:
@@ -433,13 +434,13 @@ class SqliteStore(AuditBatchStore):
         return [_key_from(row) for row in rows]
 
     def add_version(self, key_id: str, version: StoredVersion) -> None:
-        self._insert(f"INSERT INTO key_versions (key_id, {_VERSION_COLUMNS}) VALUES ({', '.join('?' * 9)})",
+        self._insert(f"INSERT INTO key_versions (key_id, {_VERSION_COLUMNS}) VALUES ({', '.join('?' * 10)})",
                      (key_id, *_version_row(version)), f"Version {version.version} of key {key_id} already exists")
 
     def get_versions(self, key_id: str) -> list[StoredVersion]:
         rows = self._db.execute(f"SELECT {_VERSION_COLUMNS} FROM key_versions WHERE key_id = ? ORDER BY version",
                                 (key_id,))
-        return [StoredVersion(*row) for row in rows]
+        return [StoredVersion(*row[:8], bool(row[8])) for row in rows]
 
     def update_version(self, key_id: str, version: StoredVersion) -> None:
         assignments = ", ".join(f"{c.strip()} = ?" for c in _VERSION_COLUMNS.split(",")[1:])
