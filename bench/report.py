@@ -23,6 +23,13 @@ BAR_ENCRYPT_P50_MS_C1 = 0.5
 BAR_MOTO_RATIO = 50.0
 BAR_BARE_FRACTION = 0.60
 BAR_CREATEKEY_RPS = 500
+# The Transit bar: Strongroom (its AWS API, and its Transit) against OpenBao's Transit, paired medians.
+BAR_AWS_VS_OPENBAO_C1 = 1.0  # with p50 and p99 below OpenBao's
+BAR_AWS_VS_OPENBAO = 2.5  # at 8 and 64 connections
+BAR_AWS_P99_MS_C64 = 10.0
+BAR_TRANSIT_VS_OPENBAO_C64 = 2.0
+BAR_TRANSIT_VS_OPENBAO_C1 = 1.0
+TRANSIT_PAIRS = (("TransitEncrypt", "Encrypt"), ("TransitDecrypt", "Decrypt"))  # Transit op, AWS equivalent
 NOISY_OTHER_CORES = 0.5  # a run during which others used this much of the 2 cores is marked noisy
 
 
@@ -106,6 +113,74 @@ def main_ratios(runs: Sequence[Run], operations: Sequence[str], concurrency: Seq
                 "vs_bare": paired_ratios(runs, sr, {"system": "bare", "operation": "Encrypt", "connections": c}),
             })
     return out
+
+
+def transit_ratios(runs: Sequence[Run], concurrency: Sequence[int]) -> list[dict[str, Any]]:
+    """Per Transit operation and concurrency: Strongroom's Transit and its AWS equivalent over OpenBao's Transit."""
+    out = []
+    for operation, aws in TRANSIT_PAIRS:
+        for c in concurrency:
+            theirs = {"system": "openbao", "operation": operation, "connections": c}
+            out.append({"operation": operation, "aws_operation": aws, "connections": c,
+                        "transit_vs_openbao": paired_ratios(runs, {**theirs, "system": "strongroom"}, theirs),
+                        "aws_vs_openbao": paired_ratios(
+                            runs, {"system": "strongroom", "operation": aws, "connections": c}, theirs)})
+    return out
+
+
+def transit_bar_lines(rows: Sequence[dict[str, Any]], transit: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The Transit bar, one line per criterion over both operations (n/a when any of its cells is missing)."""
+    lines: list[dict[str, Any]] = []
+
+    def check(c: int, api: str, minimum: float, *, latency_below: bool = False,
+              p99_max: float | None = None) -> tuple[str, bool | None]:
+        parts, verdicts = [], []
+        for entry in (t for t in transit if t["connections"] == c):
+            mine_op = entry["aws_operation"] if api == "aws" else entry["operation"]
+            label = mine_op if api == "aws" else _transit_label(mine_op)
+            ratio = entry[f"{api}_vs_openbao"]["median"]
+            on = {"connections": c, "mode": "fixed"}
+            mine = find(rows, system="strongroom", operation=mine_op, **on)
+            theirs = find(rows, system="openbao", operation=entry["operation"], **on)
+            if ratio is None or not mine or not theirs or mine["p99_ms"] is None or theirs["p99_ms"] is None:
+                parts.append(f"{label} not measured")
+                verdicts.append(None)
+                continue
+            ok = ratio >= minimum
+            text = f"{label} {ratio:,.2f}×"
+            if latency_below:
+                text += (f" (p50 {mine['p50_ms']:.2f} vs {theirs['p50_ms']:.2f} ms, "
+                         f"p99 {mine['p99_ms']:.2f} vs {theirs['p99_ms']:.2f} ms)")
+                ok = ok and mine["p50_ms"] < theirs["p50_ms"] and mine["p99_ms"] < theirs["p99_ms"]
+            if p99_max is not None:
+                text += f", p99 {mine['p99_ms']:.2f} ms"
+                ok = ok and mine["p99_ms"] <= p99_max
+            parts.append(text)
+            verdicts.append(ok)
+        if not verdicts or None in verdicts:
+            return "; ".join(parts) or "not measured", None
+        return "; ".join(parts), all(verdicts)
+
+    def add(criterion: str, found: tuple[str, bool | None]) -> None:
+        lines.append({"criterion": criterion, "measured": found[0],
+                      "result": "n/a" if found[1] is None else ("PASS" if found[1] else "FAIL")})
+
+    add(f"Strongroom AWS Encrypt and Decrypt at concurrency 1 ≥ {BAR_AWS_VS_OPENBAO_C1:g}× OpenBao Transit, "
+        "p50 and p99 below OpenBao's", check(1, "aws", BAR_AWS_VS_OPENBAO_C1, latency_below=True))
+    add(f"Strongroom AWS Encrypt and Decrypt at 8 connections ≥ {BAR_AWS_VS_OPENBAO:g}× OpenBao Transit",
+        check(8, "aws", BAR_AWS_VS_OPENBAO))
+    add(f"Strongroom AWS Encrypt and Decrypt at 64 connections ≥ {BAR_AWS_VS_OPENBAO:g}× OpenBao Transit, "
+        f"p99 ≤ {BAR_AWS_P99_MS_C64:g} ms", check(64, "aws", BAR_AWS_VS_OPENBAO, p99_max=BAR_AWS_P99_MS_C64))
+    add(f"Strongroom Transit encrypt and decrypt at 64 connections ≥ {BAR_TRANSIT_VS_OPENBAO_C64:g}× OpenBao",
+        check(64, "transit", BAR_TRANSIT_VS_OPENBAO_C64))
+    add(f"Strongroom Transit encrypt and decrypt at concurrency 1 ≥ {BAR_TRANSIT_VS_OPENBAO_C1:g}× OpenBao",
+        check(1, "transit", BAR_TRANSIT_VS_OPENBAO_C1))
+    return lines
+
+
+def _transit_label(operation: str) -> str:
+    """"TransitEncrypt" -> "Transit encrypt"."""
+    return "Transit " + operation.removeprefix("Transit").lower()
 
 
 def scale_flatness(runs: Sequence[Run], sizes: Sequence[int], connections: int) -> list[dict[str, Any]]:
@@ -245,11 +320,13 @@ def summarise(runs: Sequence[Run], config: dict[str, Any], calibration: dict[str
         main_runs, {"system": "strongroom-pg", "operation": operation, "connections": c},
         {"system": "strongroom", "operation": operation, "connections": c})}
         for operation in ("Encrypt", "CreateKey") for c in config.get("postgres_concurrency", [])]
+    transit = transit_ratios(main_runs, config.get("transit_concurrency", []))
     scale_cells = [row for row in aggregate(scale_runs)]
     flatness = scale_flatness(scale_runs, config["scale_keys"], config["scale_connections"])
+    bar = bar_lines(cells, ratios, [row for row in cells if row["operation"] == "CreateKey"])
     return {
         "cells": cells, "ratios": ratios, "createkey_ratios": createkey_ratios, "postgres_ratios": postgres_ratios,
-        "bar": bar_lines(cells, ratios, [row for row in cells if row["operation"] == "CreateKey"]),
+        "transit_ratios": transit, "bar": bar, "transit_bar": transit_bar_lines(cells, transit) if transit else [],
         "scale_cells": scale_cells, "scale_flatness": flatness, "scale_verdict": scale_verdict(flatness, scale_cells),
         "noise": noise_summary(runs, cells + scale_cells, calibration),
     }
@@ -328,16 +405,26 @@ def render_markdown(results: dict[str, Any]) -> str:
               if config.get("postgres_concurrency") else []),
             f"* **bare**: Strongroom's HTTP stack (`strongroom.server.http`, {config['workers']} forked workers, "
             "SO_REUSEPORT) with a handler that parses the JSON body and answers a fixed Encrypt-shaped reply: the "
-            "ceiling for any handler on this stack.", ""]
-    out += [f"Load: wrk, 1 thread, replaying SigV4-signed requests (re-signed per cell); {config['reps']} "
+            "ceiling for any handler on this stack.",
+            *_transit_systems(machine, config, results.get("connection_headers") or {}), ""]
+    vault = " and Vault Transit requests with an `X-Vault-Token`" if config.get("transit_systems") else ""
+    trimmed = (" Cells last 3 s, not 4 s as before the Transit cells were added: that keeps the full run inside its "
+               "time budget with all three repetitions." if config["duration_s"] == 3 and not config.get("quick")
+               else "")
+    out += [f"Load: wrk, 1 thread, replaying SigV4-signed requests (re-signed per cell){vault}; {config['reps']} "
             f"repetitions × {config['duration_s']} s per cell, warm-up {config['warmup_s']} s per cell "
             "(plus one 1 s pass over every system and operation before the first repetition), cells shuffled "
             f"in every repetition (seed {config['seed']}). Numbers are medians over repetitions; ratios are "
-            "paired within a repetition, then the median is taken.", ""]
+            f"paired within a repetition, then the median is taken.{trimmed}", ""]
 
     out += ["## The bar (issue 3)", ""]
     out += _table(["criterion", "measured", "result"],
                   [[b["criterion"], b["measured"], f"**{b['result']}**"] for b in s["bar"]], "llr")
+
+    if s.get("transit_bar"):
+        out += ["", "## The Transit bar (against OpenBao)", ""]
+        out += _table(["criterion", "measured", "result"],
+                      [[b["criterion"], b["measured"], f"**{b['result']}**"] for b in s["transit_bar"]], "llr")
 
     out += ["", "## Throughput by operation and concurrency", "",
             "req/s, median over repetitions; ratios paired per repetition, median (min–max). "
@@ -356,6 +443,8 @@ def render_markdown(results: dict[str, Any]) -> str:
                           _ratio(r["vs_moto"]), _ratio(r["vs_bare"], ".0%", "")])
     out += _table(["operation", "conc", "Strongroom req/s", "p50 ms", "p99 ms", "moto req/s", "bare req/s",
                    "Strongroom / moto", "Strongroom / bare"], head_rows)
+
+    out += _transit_section(s)
 
     out += ["", "## Every cell", ""]
     main_rows = [row for row in s["cells"] if row["operation"] != "CreateKey"]
@@ -465,6 +554,54 @@ def render_markdown(results: dict[str, Any]) -> str:
         out += ["", "**Skipped for the time budget:** " + "; ".join(results["skipped"]) + "."]
     out += ["", "Machine-readable: [results.json](results.json) (every run, every aggregate)."]
     return "\n".join(out) + "\n"
+
+
+def _transit_systems(machine: dict[str, Any], config: dict[str, Any], headers: dict[str, Any]) -> list[str]:
+    """The system-list bullets of the Transit cells."""
+    systems = config.get("transit_systems") or []
+    out = []
+    if "openbao" in systems:
+        connection = headers.get("openbao") or "?"
+        out.append(f"* **openbao**: `bao server -dev` (OpenBao {machine['versions'].get('openbao', '?')}: in-memory "
+                   "storage, no audit device — its fastest setup; Go, all cores), Transit engine at `transit/`, "
+                   f"key `bench` of type `aes256-gcm96`; answers `Connection: {connection}`.")
+    if "strongroom" in systems:
+        out.append("* **strongroom, Transit**: the same **strongroom** server through its Vault API: the same "
+                   "mount and key, its dev root token (`STRONGROOM_DEV_VAULT_TOKEN`), its durable store and audit "
+                   "trail as for the AWS cells.")
+    return out
+
+
+def _transit_section(s: dict[str, Any]) -> list[str]:
+    """Strongroom's Transit and its AWS API against OpenBao's Transit, per operation and concurrency."""
+    entries = s.get("transit_ratios") or []
+    if not any(e["transit_vs_openbao"]["pairs"] or e["aws_vs_openbao"]["pairs"] for e in entries):
+        return []
+    out = ["", "## Transit: Strongroom and OpenBao", "",
+           "Transit encrypt (32 B plaintext) and decrypt (a ciphertext made by the same server), one fixed request "
+           "replayed, shuffled in with the other cells of each repetition. The AWS columns are Strongroom's "
+           "Encrypt and Decrypt cells of the same repetitions, over OpenBao's Transit operation of the same "
+           "meaning. req/s and latencies are medians over repetitions; ratios are paired per repetition, "
+           "median (min–max).", ""]
+    rows = []
+    for e in entries:
+        on = {"connections": e["connections"], "mode": "fixed"}
+        bao = find(s["cells"], system="openbao", operation=e["operation"], **on)
+        transit = find(s["cells"], system="strongroom", operation=e["operation"], **on)
+        aws = find(s["cells"], system="strongroom", operation=e["aws_operation"], **on)
+        rows.append([_transit_label(e["operation"]), str(e["connections"]), *_rps_p50_p99(bao),
+                     *_rps_p50_p99(transit), _ratio(e["transit_vs_openbao"], ".2f"), e["aws_operation"],
+                     *_rps_p50_p99(aws), _ratio(e["aws_vs_openbao"], ".2f")])
+    out += _table(["operation", "conc", "OpenBao req/s", "p50 ms", "p99 ms", "Strongroom Transit req/s", "p50 ms",
+                   "p99 ms", "Strongroom Transit / OpenBao", "AWS op", "Strongroom AWS req/s", "p50 ms", "p99 ms",
+                   "Strongroom AWS / OpenBao"], rows, "lrrrrrrrrlrrrr")
+    return out
+
+
+def _rps_p50_p99(row: dict[str, Any] | None) -> list[str]:
+    if row is None:
+        return ["–", "–", "–"]
+    return [_n(row["rps"]), _n(row["p50_ms"], ".2f"), _n(row["p99_ms"], ".2f")]
 
 
 def _profile_section(prof: dict[str, Any], load: str) -> list[str]:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.processes import free_port
-from bench.signing import SignedRequest, operation_params, sign
+from bench.signing import Request
 from bench.systems import DEV_ACCOUNT_ID, System, start_strongroom
 from strongroom.domain.keys import Key
 from strongroom.domain.references import new_key_id
@@ -134,9 +134,8 @@ def spread_sample(key_ids: list[str], limit: int, seed: int) -> list[str]:
     return rng.sample(key_ids, min(limit, len(key_ids)))
 
 
-def signed_encrypts(system: System, key_ids: list[str]) -> list[SignedRequest]:
-    return [sign("Encrypt", operation_params("Encrypt", key_id=key_id), system.port, system.signing_key)
-            for key_id in key_ids]
+def signed_encrypts(system: System, key_ids: list[str]) -> list[Request]:
+    return [system.request("Encrypt", key_id=key_id) for key_id in key_ids]
 
 
 def store_summary(store: ScaleStore) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The phases of a run: throughput cells (interleaved repetitions), CreateKey, scale, profile."""
+"""The phases of a run: throughput cells (interleaved repetitions, Transit cells among them), CreateKey, scale,
+profile."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from bench import scale
 from bench.measure import Cell, CellRun, Runner, Warmup, calibrate
 from bench.processes import free_port, tree_memory
 from bench.profile import profile_load
-from bench.signing import SignedRequest, cycling_script, write_request_file
+from bench.signing import Request, cycling_script, write_request_file
 from bench.systems import System, send, start_strongroom
+from bench.transit import TRANSIT_OPERATIONS
 
 SPREAD_WARMUP_S = 2
 SPREAD_WARMUP_KEYS = 10_000  # covers the 100- and 10,000-key stores whole
@@ -40,12 +42,15 @@ class Plan:
     deadline: float  # time.monotonic() by which the run must be done
     profile_seconds: int
     postgres_concurrency: list[int] = field(default_factory=list)  # Encrypt and CreateKey on PostgreSQL
+    transit_concurrency: list[int] = field(default_factory=list)  # Transit encrypt and decrypt
+    transit_systems: list[str] = field(default_factory=list)  # "strongroom", and "openbao" when installed
 
     def cell_seconds(self) -> float:
         return self.duration_s + self.warmup_s + CELL_OVERHEAD_S
 
     def main_rep_seconds(self) -> float:
-        cells = (2 * len(self.operations) + 1) * len(self.concurrency) + len(self.postgres_concurrency)
+        cells = ((2 * len(self.operations) + 1) * len(self.concurrency) + len(self.postgres_concurrency)
+                 + len(TRANSIT_OPERATIONS) * len(self.transit_systems) * len(self.transit_concurrency))
         return cells * self.cell_seconds()
 
     def createkey_rep_seconds(self) -> float:
@@ -63,7 +68,9 @@ class Plan:
                 + (self.scale_build_seconds() + self.scale_reps * self.scale_rep_seconds() if self.scale_keys else 0)
                 + (self.profile_seconds + 6 if self.profile_seconds else 0)
                 + (self.profile_seconds + 10 if self.profile_seconds and max(self.scale_keys, default=0) >= 100_000
-                   else 0) + 25)
+                   else 0)
+                + (3 + len(TRANSIT_OPERATIONS) * len(self.transit_systems) if self.transit_systems else 0)  # start-up
+                + 25)
 
 
 @dataclass
@@ -84,7 +91,7 @@ def _rep_fits(plan: Plan, rep: int, rep_seconds: float, reserve: float) -> bool:
     return rep == 0 or time.monotonic() + rep_seconds + reserve <= plan.deadline
 
 
-def run_interleaved(runner: Runner, plan: Plan, cells: list[tuple[Cell, System, Callable[[], list[SignedRequest]]]],
+def run_interleaved(runner: Runner, plan: Plan, cells: list[tuple[Cell, System, Callable[[], list[Request]]]],
                     reps: int, rep_seconds: float, reserve: float, *, rng: random.Random,
                     warmups: dict[Cell, Warmup] | None = None, label: str) -> PhaseLog:
     log = PhaseLog(reps_planned=reps)
@@ -125,17 +132,19 @@ def _print_run(label: str, run: CellRun) -> None:
 # --- phases --------------------------------------------------------------------------------------
 
 
-def global_warmup(runner: Runner, systems: dict[str, System], operations: list[str]) -> None:
+def global_warmup(runner: Runner, systems: dict[str, System], operations: list[str],
+                  transit_systems: list[str]) -> None:
     """One short pass over every system and operation, so no measured cell is the first to touch a path."""
     warm = dataclasses.replace(runner, duration_s=1, warmup_s=0, gate=None)
     for name, system in systems.items():
-        for operation in (operations if name in ("strongroom", "moto") else ["Encrypt"]):
+        aws = operations if name in ("strongroom", "moto") else ["Encrypt"] if system.signing_key else []
+        for operation in [*aws, *(TRANSIT_OPERATIONS if name in transit_systems else [])]:
             warm.run(Cell(name, operation, 8, "warmup"), system, lambda s=system, o=operation: [s.request(o)],
                      rep=-1, position=0)
 
 
 def main_phase(runner: Runner, plan: Plan, systems: dict[str, System], reserve: float) -> PhaseLog:
-    cells: list[tuple[Cell, System, Callable[[], list[SignedRequest]]]] = []
+    cells: list[tuple[Cell, System, Callable[[], list[Request]]]] = []
     for connections in plan.concurrency:
         for name in ("strongroom", "moto"):
             for operation in plan.operations:
@@ -145,12 +154,13 @@ def main_phase(runner: Runner, plan: Plan, systems: dict[str, System], reserve: 
         bare = systems["bare"]
         cells.append((Cell("bare", "Encrypt", connections), bare, lambda s=bare: [s.request("Encrypt")]))
     cells += _postgres_cells(plan, systems, "Encrypt")
+    cells += _transit_cells(plan, systems)
     rng = random.Random(plan.seed)
     return run_interleaved(runner, plan, cells, plan.reps, plan.main_rep_seconds(), reserve, rng=rng, label="main")
 
 
 def createkey_phase(runner: Runner, plan: Plan, systems: dict[str, System], reserve: float) -> PhaseLog:
-    cells: list[tuple[Cell, System, Callable[[], list[SignedRequest]]]] = []
+    cells: list[tuple[Cell, System, Callable[[], list[Request]]]] = []
     for connections in plan.createkey_concurrency:
         for name in ("strongroom", "moto"):
             system = systems[name]
@@ -165,7 +175,7 @@ def createkey_phase(runner: Runner, plan: Plan, systems: dict[str, System], rese
 
 
 def _postgres_cells(plan: Plan, systems: dict[str, System],
-                    operation: str) -> list[tuple[Cell, System, Callable[[], list[SignedRequest]]]]:
+                    operation: str) -> list[tuple[Cell, System, Callable[[], list[Request]]]]:
     """Strongroom on PostgreSQL, when it runs: ``operation`` at each of ``plan.postgres_concurrency``."""
     system = systems.get("strongroom-pg")
     if system is None:
@@ -174,17 +184,25 @@ def _postgres_cells(plan: Plan, systems: dict[str, System],
             for connections in plan.postgres_concurrency]
 
 
-def connection_header(system: System) -> str:
+def _transit_cells(plan: Plan, systems: dict[str, System]) -> list[tuple[Cell, System, Callable[[], list[Request]]]]:
+    """Transit encrypt and decrypt on each Vault API (Strongroom's, OpenBao's) at ``plan.transit_concurrency``:
+    shuffled with the AWS cells, so Strongroom's Encrypt and Decrypt pair with OpenBao's Transit per repetition."""
+    return [(Cell(name, operation, connections), systems[name], lambda s=systems[name], o=operation: [s.request(o)])
+            for connections in plan.transit_concurrency for name in plan.transit_systems
+            for operation in TRANSIT_OPERATIONS]
+
+
+def connection_header(system: System, operation: str = "Encrypt") -> str:
     """The Connection header a system answers with (moto's Werkzeug closes every connection)."""
     try:
-        _, _, connection = send(system.request("Encrypt"), system.port)
+        _, _, connection = send(system.request(operation), system.port)
     except OSError:
         return "?"
     return connection or "(none: keep-alive)"
 
 
 def _spread_requests(system: System, store: scale.ScaleStore, limit: int,
-                     seed: int) -> Callable[[], list[SignedRequest]]:
+                     seed: int) -> Callable[[], list[Request]]:
     """Each call signs a fresh uniform sample of the store's keys (a new sample per repetition)."""
     calls = itertools.count()
     return lambda: scale.signed_encrypts(system, scale.spread_sample(store.key_ids, limit, seed + next(calls)))
@@ -208,7 +226,7 @@ def scale_phase(runner: Runner, plan: Plan, out_dir: Path, log_dir: Path, worker
             systems.append((store, system))
             idle_memory[store.keys] = tree_memory(system.process.pid).as_dict()
         log.extra["idle_memory"] = idle_memory
-        cells: list[tuple[Cell, System, Callable[[], list[SignedRequest]]]] = []
+        cells: list[tuple[Cell, System, Callable[[], list[Request]]]] = []
         warmups: dict[Cell, Warmup] = {}
         for store, system in systems:
             hot_key = store.key_ids[0]

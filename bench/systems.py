@@ -1,5 +1,5 @@
-"""The systems under load (Strongroom on SQLite and on PostgreSQL, moto, the bare stack): start, prepare keys,
-sign requests."""
+"""The systems under load (Strongroom on SQLite and on PostgreSQL, moto, the bare stack; OpenBao in
+bench/openbao.py): start, prepare keys, build requests."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import functools
 import http.client
 import json
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -17,8 +18,9 @@ from typing import Any
 import boto3
 import botocore.config
 
+from bench import transit
 from bench.processes import ManagedProcess, http_status, port_open, process_tree, start_process, wait_until
-from bench.signing import REGION, SignedRequest, SigningKey, operation_params, sign
+from bench.signing import REGION, Request, SigningKey, operation_params, sign
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -30,12 +32,13 @@ assert len(DEV_KEY.secret_access_key) == 40 and len(MOTO_KEY.secret_access_key) 
 # What each operation's reply must hold for a request to count as correctly prepared (preflight check).
 EXPECTED_REPLY_MEMBER = {"Encrypt": "CiphertextBlob", "Decrypt": "Plaintext", "GenerateDataKey": "Plaintext",
                          "ReEncrypt": "CiphertextBlob", "CreateKey": "KeyMetadata", "Sign": "Signature",
-                         "GenerateMac": "Mac"}
+                         "GenerateMac": "Mac", **transit.EXPECTED_REPLY_PATH}
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """Our environment without AWS_* variables (none may steer a server or a client), plus ``extra``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    """Our environment without AWS_*, BAO_* or VAULT_* variables (none may steer a server or a client), plus
+    ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "BAO_", "VAULT_"))}
     env["AWS_EC2_METADATA_DISABLED"] = "true"
     env.update(extra)
     return env
@@ -43,12 +46,13 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 @dataclass
 class System:
-    """A running server and what its requests need: its signing key, a key, a second key, a ciphertext."""
+    """A running server and what its requests need: its signing key, a key, a second key, a ciphertext; for the
+    Vault API, a root token and a Transit ciphertext."""
 
-    name: str  # "strongroom", "strongroom-pg", "moto", "bare", or "strongroom-<n>keys" in the scale test
+    name: str  # "strongroom", "strongroom-pg", "moto", "bare", "openbao", or "strongroom-<n>keys" (scale test)
     port: int
     process: ManagedProcess
-    signing_key: SigningKey
+    signing_key: SigningKey | None  # None: no AWS API (OpenBao)
     key_id: str = ""
     destination_key_id: str = ""
     ciphertext: bytes = b""
@@ -56,6 +60,8 @@ class System:
     mac_key_id: str = ""  # HMAC_256
     notes: list[str] = field(default_factory=list)
     database_pid: int | None = None  # PostgreSQL's postmaster, whose CPU counts as this system's
+    vault_token: str = ""  # a root token of the Vault API ("" if the system has none)
+    transit_ciphertext: str = ""  # "vault:v1:...", from prepare_transit()
 
     @property
     def measured_pids(self) -> list[int]:
@@ -66,14 +72,19 @@ class System:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/"
 
-    def request(self, operation: str, *, key_id: str | None = None) -> SignedRequest:
-        """A freshly signed request for ``operation`` (valid for 5 minutes on a server that checks)."""
+    def request(self, operation: str, *, key_id: str | None = None) -> Request:
+        """A freshly signed request for ``operation`` (valid for 5 minutes on a server that checks), or a Vault
+        Transit request (``transit.TRANSIT_OPERATIONS``)."""
+        if operation in transit.TRANSIT_OPERATIONS:
+            return transit.transit_request(operation, self.port, self.vault_token, self.transit_ciphertext)
+        assert self.signing_key is not None, f"{self.name} has no AWS API"
         params = operation_params(operation, key_id=key_id or self.key_id, ciphertext=self.ciphertext,
                                   destination_key_id=self.destination_key_id, sign_key_id=self.sign_key_id,
                                   mac_key_id=self.mac_key_id)
         return sign(operation, params, self.port, self.signing_key)
 
     def client(self) -> Any:
+        assert self.signing_key is not None, f"{self.name} has no AWS API"
         return boto3.client(
             "kms", endpoint_url=self.url.rstrip("/"), region_name=REGION,
             aws_access_key_id=self.signing_key.access_key_id,
@@ -91,15 +102,28 @@ class System:
         self.sign_key_id = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
         self.mac_key_id = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]["KeyId"]
 
+    def prepare_transit(self) -> None:
+        """Enable the Transit engine, create the bench key, and keep one ciphertext for the decrypt cells."""
+        for setup in transit.setup_requests(self.port, self.vault_token):
+            status, reply, _ = send(setup, self.port)
+            if status not in (200, 204):
+                raise RuntimeError(f"{self.name}: {setup.operation} answered HTTP {status} {reply}")
+        encrypt = self.request("TransitEncrypt")
+        status, reply, _ = send(encrypt, self.port)
+        ciphertext = transit.reply_member(reply, "data.ciphertext")
+        if status != 200 or not isinstance(ciphertext, str):
+            raise RuntimeError(f"{self.name}: Transit encrypt answered HTTP {status} {reply}")
+        self.transit_ciphertext = ciphertext
+
     def tree_size(self) -> int:
         return len(process_tree(self.process.pid))
 
 
-def send(request: SignedRequest, port: int, timeout: float = 30.0) -> tuple[int, dict[str, Any] | None, str]:
-    """Send one signed request with http.client: (status, JSON reply or None, Connection header)."""
+def send(request: Request, port: int, timeout: float = 30.0) -> tuple[int, dict[str, Any] | None, str]:
+    """Send one request with http.client: (status, JSON reply or None, Connection header)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.request("POST", "/", body=request.body,
+        conn.request(request.method, request.path, body=request.body,
                      headers={**dict(request.headers), "Content-Length": str(len(request.body))})
         response = conn.getresponse()
         data = response.read()
@@ -112,7 +136,7 @@ def send(request: SignedRequest, port: int, timeout: float = 30.0) -> tuple[int,
         conn.close()
 
 
-def preflight(request: SignedRequest, port: int, *, expect_member: bool = True) -> str | None:
+def preflight(request: Request, port: int, *, expect_member: bool = True) -> str | None:
     """None when the request gets a correct 200 reply; else what went wrong."""
     try:
         status, reply, _ = send(request, port)
@@ -121,7 +145,7 @@ def preflight(request: SignedRequest, port: int, *, expect_member: bool = True) 
     if status != 200:
         return f"{request.operation}: HTTP {status} {reply}"
     member = EXPECTED_REPLY_MEMBER.get(request.operation)
-    if expect_member and member and (reply is None or member not in reply):
+    if expect_member and member and transit.reply_member(reply, member) is None:
         return f"{request.operation}: 200 without {member}: {reply}"
     return None
 
@@ -129,9 +153,13 @@ def preflight(request: SignedRequest, port: int, *, expect_member: bool = True) 
 # --- starting each system ------------------------------------------------------------------------
 
 
-def strongroom_env() -> dict[str, str]:
-    return clean_env(STRONGROOM_DEV_ACCOUNT_ID=DEV_ACCOUNT_ID, STRONGROOM_DEV_ACCESS_KEY_ID=DEV_KEY.access_key_id,
-                     STRONGROOM_DEV_SECRET_ACCESS_KEY=DEV_KEY.secret_access_key, PYTHONUNBUFFERED="1")
+def strongroom_env(vault_token: str = "") -> dict[str, str]:
+    """The dev account's fixed access key and, when given, its fixed root Vault token."""
+    env = clean_env(STRONGROOM_DEV_ACCOUNT_ID=DEV_ACCOUNT_ID, STRONGROOM_DEV_ACCESS_KEY_ID=DEV_KEY.access_key_id,
+                    STRONGROOM_DEV_SECRET_ACCESS_KEY=DEV_KEY.secret_access_key, PYTHONUNBUFFERED="1")
+    if vault_token:
+        env["STRONGROOM_DEV_VAULT_TOKEN"] = vault_token
+    return env
 
 
 @functools.cache
@@ -153,13 +181,15 @@ def strongroom_benchmark_args() -> tuple[str, ...]:
 
 def start_strongroom(name: str, data_dir: Path, port: int, workers: int, log_dir: Path,
                      database_url: str | None = None) -> System:
-    """A Strongroom server on SQLite in ``data_dir``, or on the PostgreSQL database at ``database_url``."""
+    """A Strongroom server on SQLite in ``data_dir``, or on the PostgreSQL database at ``database_url``; its dev
+    account's root Vault token is a random one the bench chose."""
     argv = [sys.executable, "-m", "strongroom", "server", "--dev", "--data-dir", str(data_dir), "--host",
             "127.0.0.1", "--port", str(port), "--tls-port", "0", "--workers", str(workers),
             *(["--database", database_url] if database_url else []), *strongroom_benchmark_args()]
-    process = start_process(name, argv, log_path=log_dir / f"{name.replace(' ', '_')}.log", env=strongroom_env(),
-                            cwd=REPO)
-    system = System(name, port, process, DEV_KEY)
+    vault_token = "bench-" + secrets.token_hex(16)
+    process = start_process(name, argv, log_path=log_dir / f"{name.replace(' ', '_')}.log",
+                            env=strongroom_env(vault_token), cwd=REPO)
+    system = System(name, port, process, DEV_KEY, vault_token=vault_token)
     try:
         wait_until(lambda: http_status(f"http://127.0.0.1:{port}/health") == 200, process)
         _wait_for_tree(system, workers + 1 if workers > 1 else 1)
