@@ -104,12 +104,39 @@ def ensure_dev_tls(tls_dir: Path, hosts: Sequence[str] = DEFAULT_HOSTS) -> TlsFi
 
 def server_ssl_context(cert: Path, key: Path) -> ssl.SSLContext:
     """A TLS server context (TLS 1.2 minimum) serving ``cert`` with ``key``."""
+    ctx = _server_context(cert, key)
+    ctx.set_alpn_protocols(["http/1.1"])
+    return ctx
+
+
+def _server_context(cert: Path, key: Path) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.options |= ssl.OP_NO_COMPRESSION | ssl.OP_CIPHER_SERVER_PREFERENCE
     ctx.options |= getattr(ssl, "OP_NO_RENEGOTIATION", 0)
     ctx.load_cert_chain(certfile=str(cert), keyfile=str(key))
-    ctx.set_alpn_protocols(["http/1.1"])
+    return ctx
+
+
+def issue_client_certificate(tls_dir: Path, common_name: str) -> tuple[bytes, bytes]:
+    """A client certificate (for mutual TLS, e.g. KMIP) for ``common_name``, signed by the dev CA of ``tls_dir``
+    (created first if missing): its PEM certificate and PEM private key."""
+    ensure_dev_tls(tls_dir)
+    with _locked(Path(tls_dir) / LOCK_FILE):
+        now = dt.datetime.now(dt.UTC)
+        ca = _load_ca(Path(tls_dir) / CA_CERT_FILE, Path(tls_dir) / CA_KEY_FILE, now)
+    if ca is None:
+        raise RuntimeError(f"the dev CA in {tls_dir} is unusable")
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = _make_leaf_cert(key, ca[0], ca[1], common_name, now, ExtendedKeyUsageOID.CLIENT_AUTH)
+    return cert.public_bytes(serialization.Encoding.PEM), _key_pem(key)
+
+
+def mutual_tls_context(cert: Path, key: Path, client_ca: Path) -> ssl.SSLContext:
+    """A TLS server context (TLS 1.2 minimum) that requires a client certificate issued by ``client_ca``."""
+    ctx = _server_context(cert, key)
+    ctx.load_verify_locations(cafile=str(client_ca))
+    ctx.verify_mode = ssl.CERT_REQUIRED
     return ctx
 
 
@@ -200,15 +227,27 @@ def _make_server_cert(
     names: Sequence[str],
     now: dt.datetime,
 ) -> x509.Certificate:
+    return _make_leaf_cert(key, ca_cert, ca_key, names[0], now, ExtendedKeyUsageOID.SERVER_AUTH, names)
+
+
+def _make_leaf_cert(
+    key: ec.EllipticCurvePrivateKey,
+    ca_cert: x509.Certificate,
+    ca_key: ec.EllipticCurvePrivateKey,
+    common_name: str,
+    now: dt.datetime,
+    usage: x509.ObjectIdentifier,
+    names: Sequence[str] = (),
+) -> x509.Certificate:
     not_after = min(now + SERVER_VALIDITY, ca_cert.not_valid_after_utc)
     ca_ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-    return (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(
             x509.Name(
                 [
                     x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Strongroom dev"),
-                    x509.NameAttribute(NameOID.COMMON_NAME, names[0][:64]),
+                    x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64]),
                 ]
             )
         )
@@ -217,7 +256,11 @@ def _make_server_cert(
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - BACKDATE)
         .not_valid_after(not_after)
-        .add_extension(x509.SubjectAlternativeName(_san_entries(names)), critical=False)
+    )
+    if names:
+        builder = builder.add_extension(x509.SubjectAlternativeName(_san_entries(names)), critical=False)
+    return (
+        builder
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
@@ -233,7 +276,7 @@ def _make_server_cert(
             ),
             critical=True,
         )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False)
         .sign(ca_key, hashes.SHA256())

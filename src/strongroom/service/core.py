@@ -12,6 +12,7 @@ from strongroom.service.asymmetric import AsymmetricService
 from strongroom.service.audit import AuditTrail
 from strongroom.service.authorization import Authorizer
 from strongroom.service.caches import Clearable, StoreCaches
+from strongroom.service.client_certificates import ClientCertificates
 from strongroom.service.credentials import Credentials
 from strongroom.service.crypto import CryptoService
 from strongroom.service.front_door import FrontDoor
@@ -67,6 +68,7 @@ class Core:
         self.front_door = FrontDoor(self._secrets, self.quotas, self.audit)
         self.named_keys = NamedKeyService(store, self._ring, self._secrets, self.authz, self.clock, self.limits)
         self.tokens = Tokens(store, self.clock, self._caches)
+        self.client_certificates = ClientCertificates(store, self.clock, self._caches)
         self.path_policies = PathPolicies(store, self.authz, self._caches)
         self.mounts = Mounts(store, self.authz, self.named_keys, self.clock, self._caches)
         if root is not None:

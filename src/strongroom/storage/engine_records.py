@@ -1,5 +1,6 @@
-"""Mounts, bearer tokens, path policies and key names: the records protocols beyond AWS need, kept the same
-way by both stores over their own ``execute`` (SQL written with ``?`` marks; PostgreSQL's become ``%s``)."""
+"""Mounts, bearer tokens, path policies, key names and client certificate bindings: the records protocols beyond
+AWS need, kept the same way by both stores over their own ``execute`` (SQL written with ``?`` marks; PostgreSQL's
+become ``%s``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 
 import orjson
 
+from strongroom.domain.client_certificates import CertificateBinding
 from strongroom.domain.engines import BearerToken, Mount
 from strongroom.domain.keys import Key
 from strongroom.errors import AlreadyExistsError
@@ -18,6 +20,7 @@ Insert = Callable[[str, tuple, str], None]
 _TOKEN_COLUMNS = ("accessor, digest, account_id, user_name, policies, display_name, meta, created_at, ttl, "
                   "expires_at, explicit_max_ttl, renewable, parent")
 _MOUNT_COLUMNS = "account_id, path, engine_type, uuid, description, config, created_at"
+_BINDING_COLUMNS = "binding_id, fingerprint, issuer, subject, account_id, user_name, description, created_at"
 
 
 def _token_row(t: BearerToken) -> tuple:
@@ -141,3 +144,30 @@ class EngineRecords:
     def delete_path_policy(self, account_id: str, name: str) -> bool:
         return self._write(self._sql("DELETE FROM path_policies WHERE account_id = ? AND name = ?"),
                            (account_id, name)) > 0
+
+    # --- client certificate bindings ----------------------------------------------------------
+
+    def put_certificate_binding(self, binding: CertificateBinding) -> None:
+        self._insert(self._sql(f"INSERT INTO client_certificates ({_BINDING_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+                     (binding.binding_id, binding.fingerprint, binding.issuer, binding.subject, binding.account_id,
+                      binding.user_name, binding.description, binding.created_at),
+                     "a binding for this certificate already exists")
+
+    def find_certificate_binding(self, fingerprint: str, issuer: str, subject: str) -> CertificateBinding | None:
+        """The binding of this exact certificate, else of its issuer and subject."""
+        rows = self._all(f"SELECT {_BINDING_COLUMNS} FROM client_certificates WHERE fingerprint = ?", (fingerprint,))
+        if not rows:
+            rows = self._all(f"SELECT {_BINDING_COLUMNS} FROM client_certificates WHERE fingerprint IS NULL AND "
+                             "issuer = ? AND subject = ?", (issuer, subject))
+        return CertificateBinding(*rows[0]) if rows else None
+
+    def list_certificate_bindings(self, account_id: str | None) -> list[CertificateBinding]:
+        if account_id is None:
+            rows = self._all(f"SELECT {_BINDING_COLUMNS} FROM client_certificates ORDER BY created_at, binding_id")
+        else:
+            rows = self._all(f"SELECT {_BINDING_COLUMNS} FROM client_certificates WHERE account_id = ? "
+                             "ORDER BY created_at, binding_id", (account_id,))
+        return [CertificateBinding(*r) for r in rows]
+
+    def delete_certificate_binding(self, binding_id: str) -> bool:
+        return self._write(self._sql("DELETE FROM client_certificates WHERE binding_id = ?"), (binding_id,)) > 0
