@@ -1,11 +1,12 @@
-"""``strongroom server | credentials | tokens | accounts | users | operator | audit …``: the entry point."""
+"""``strongroom server | credentials | tokens | kmip-clients | accounts | users | operator | audit …``: the entry
+point."""
 
 from __future__ import annotations
 
 import argparse
 import os
 
-from strongroom.cli import audit, backup, credentials, operator, principals, server, tokens
+from strongroom.cli import audit, backup, credentials, kmip_clients, operator, principals, server, tokens
 from strongroom.server import logs
 
 
@@ -23,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_parser(commands)
     backup.add_parsers(commands)
     tokens.add_parser(commands)
+    kmip_clients.add_parser(commands)
     return parser
 
 
