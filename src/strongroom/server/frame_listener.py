@@ -1,0 +1,140 @@
+"""A listener for length-prefixed binary messages over mutual TLS (KMIP's TTLV), on the HTTP server's event loop.
+
+Each message is an 8-byte header (tag, type, 4-byte big-endian length) and its value; many messages may follow
+one another on one connection, and their answers leave in order. The listener only frames: it hands each whole
+message, with the client's verified certificate, to the protocol adapter and sends back what the adapter answers,
+through the same group commit as HTTP (an answer leaves once its audit event is durable). A header announcing more
+than ``MAX_MESSAGE_BYTES`` is answered by the adapter's ``refuse`` (or the connection closed) without reading on;
+a connection idle for ``IDLE_TIMEOUT_SECONDS``, also in the middle of a message, is closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from strongroom.server.group_commit import Commit, GroupCommit
+
+log = logging.getLogger("strongroom.frames")
+
+HEADER_BYTES = 8
+MAX_MESSAGE_BYTES = 16 << 20
+IDLE_TIMEOUT_SECONDS = 120.0
+
+
+@dataclass(slots=True)
+class FrameAnswer:
+    """What goes back for one message; ``if_commit_fails`` makes the answer that replaces it when its audit batch
+    cannot be written (in the protocol's own error shape)."""
+
+    data: bytes
+    if_commit_fails: Callable[[Exception], bytes] | None = None
+    close: bool = False
+
+
+class FrameHandler(Protocol):
+    def handle(self, message: bytes, peer_certificate: bytes | None, client_ip: str) -> FrameAnswer: ...
+
+    def refuse(self, reason: str) -> bytes | None:
+        """An error answer for a message that cannot be read at all (too large), or None to just close."""
+        ...
+
+
+def _replacement(exc: Exception, held: FrameAnswer) -> FrameAnswer:
+    if held.if_commit_fails is None:
+        return FrameAnswer(b"", close=True)
+    return FrameAnswer(held.if_commit_fails(exc), close=held.close)
+
+
+class FrameProtocol(asyncio.Protocol):
+    def __init__(self, handler: FrameHandler, answers: GroupCommit[FrameAnswer],
+                 connections: set[FrameProtocol]) -> None:
+        self._handler = handler
+        self._answers = answers
+        self._connections = connections
+        self._transport: asyncio.Transport | None = None
+        self._buffer = bytearray()
+        self._peer_certificate: bytes | None = None
+        self._client_ip = ""
+        self._closing = False
+        self.last_active = time.monotonic()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport  # type: ignore[assignment]
+        peer = transport.get_extra_info("peername")
+        self._client_ip = peer[0] if peer else ""
+        ssl_object = transport.get_extra_info("ssl_object")
+        self._peer_certificate = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+        self._connections.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._connections.discard(self)
+        self._transport = None
+
+    def data_received(self, data: bytes) -> None:
+        self.last_active = time.monotonic()
+        if self._closing:
+            return
+        self._buffer += data
+        while len(self._buffer) >= HEADER_BYTES and not self._closing:
+            size = HEADER_BYTES + int.from_bytes(self._buffer[4:8], "big")
+            if size > HEADER_BYTES + MAX_MESSAGE_BYTES:
+                self._refuse(f"the message is larger than {MAX_MESSAGE_BYTES} bytes")
+                return
+            if len(self._buffer) < size:
+                return
+            message = bytes(self._buffer[:size])
+            del self._buffer[:size]
+            self._answer(message)
+
+    def _answer(self, message: bytes) -> None:
+        try:
+            answer = self._handler.handle(message, self._peer_certificate, self._client_ip)
+        except Exception:
+            log.exception("message handler failed")
+            answer = FrameAnswer(self._handler.refuse("internal error") or b"", close=True)
+        if answer.close:
+            self._closing = True
+        self._answers.answer(self, answer, answer.close)
+
+    def _refuse(self, reason: str) -> None:
+        self._closing = True
+        self._buffer.clear()
+        self._answers.answer(self, FrameAnswer(self._handler.refuse(reason) or b"", close=True), True)
+
+    def deliver(self, answer: FrameAnswer, close: bool) -> None:
+        if self._transport is None:
+            return
+        if answer.data:
+            self._transport.write(answer.data)
+        if close:
+            self._transport.close()
+
+    def close_if_idle(self, now: float, timeout: float) -> None:
+        if now - self.last_active > timeout and self._transport is not None:
+            self._closing = True
+            self._transport.close()
+
+
+async def serve_frames(sock: socket.socket, tls: ssl.SSLContext, handler: FrameHandler, commit: Commit | None,
+                       idle_timeout: float = IDLE_TIMEOUT_SECONDS) -> None:
+    """Serve ``handler`` on an already-bound socket until cancelled."""
+    loop = asyncio.get_running_loop()
+    answers: GroupCommit[FrameAnswer] = GroupCommit(commit, _replacement)
+    connections: set[FrameProtocol] = set()
+    server = await loop.create_server(lambda: FrameProtocol(handler, answers, connections), sock=sock, ssl=tls,
+                                      backlog=1024, ssl_handshake_timeout=30.0)
+    try:
+        while True:
+            await asyncio.sleep(min(idle_timeout / 4, 5.0))
+            now = time.monotonic()
+            for connection in list(connections):
+                connection.close_if_idle(now, idle_timeout)
+    finally:
+        server.close()
