@@ -224,6 +224,62 @@ def unwrap_import(wrapping_private: bytes, ciphertext: bytes, hash_function: str
         raise InvalidCiphertextError() from None
 
 
+def material_from_backup_entry(key_spec: str, entry: Any) -> bytes:
+    """The stored form of one version of a Vault transit backup (``keysutil.KeyEntry``, see
+    ``VersionedKey.backup_entry``): its material checked against ``key_spec`` and for consistency (an Ed25519
+    public half, an EC point, RSA's factors). IncorrectKeyMaterialError when it is not such material. A separate
+    ``hmac_key`` of an encryption or signing key cannot be kept (one material per version here)."""
+    if not isinstance(entry, dict):
+        raise IncorrectKeyMaterialError("a key version of the backup is not an object")
+    kind = _kind(key_spec)
+    try:
+        if kind in (_AEAD, _HMAC):
+            return check_material(key_spec, _entry_bytes(entry, "key"))
+        if kind == _ED25519:
+            raw = _entry_bytes(entry, "key")
+            if len(raw) != 64:
+                raise ValueError("an Ed25519 key is 64 bytes: seed and public key")
+            private = ed25519.Ed25519PrivateKey.from_private_bytes(raw[:32])
+            public = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+            if not constant_time.bytes_eq(public, raw[32:]):
+                raise ValueError("the Ed25519 public key does not match its seed")
+            return pkcs8(private)
+        if kind == _ECDSA:
+            curve = {"ECC_NIST_P256": ec.SECP256R1(), "ECC_NIST_P384": ec.SECP384R1(),
+                     "ECC_NIST_P521": ec.SECP521R1()}[key_spec]
+            point = ec.EllipticCurvePublicNumbers(_entry_int(entry, "ec_x"), _entry_int(entry, "ec_y"), curve)
+            return pkcs8(ec.EllipticCurvePrivateNumbers(_entry_int(entry, "ec_d"), point).private_key())
+        rsa_key = entry.get("rsa_key")
+        if not isinstance(rsa_key, dict):
+            raise ValueError("rsa_key is missing")
+        primes = rsa_key.get("Primes")
+        if not isinstance(primes, list) or len(primes) != 2:
+            raise ValueError("an RSA key of two primes is expected")
+        p, q = (_entry_int({"prime": v}, "prime") for v in primes)
+        d, n, e = _entry_int(rsa_key, "D"), _entry_int(rsa_key, "N"), _entry_int(rsa_key, "E")
+        numbers = rsa.RSAPrivateNumbers(p, q, d, rsa.rsa_crt_dmp1(d, p), rsa.rsa_crt_dmq1(d, q),
+                                        rsa.rsa_crt_iqmp(p, q), rsa.RSAPublicNumbers(e, n))
+        return check_material(key_spec, pkcs8(numbers.private_key()))
+    except IncorrectKeyMaterialError:
+        raise
+    except (ValueError, TypeError, KeyError, UnsupportedAlgorithm) as exc:
+        raise IncorrectKeyMaterialError(f"a key version of the backup is not {key_spec} material: {exc}") from None
+
+
+def _entry_bytes(entry: dict[str, Any], name: str) -> bytes:
+    value = entry.get(name)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{name} is missing")
+    return base64.b64decode(value, validate=True)
+
+
+def _entry_int(entry: dict[str, Any], name: str) -> int:
+    value = entry.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"{name} is not a positive integer")
+    return value
+
+
 # --- signing options -----------------------------------------------------------------------------------------------
 
 
@@ -564,6 +620,31 @@ class VersionedKey:
         if exporter is None:
             raise KeyUsageError(f"export of {kind} is not supported for key spec {self._key_spec}.")
         return exporter(self)
+
+    def backup_entry(self) -> dict[str, Any]:
+        """This version's material as the members of Vault's ``keysutil.KeyEntry`` (a transit backup's version):
+        ``key`` (raw symmetric key; Ed25519: seed || public key), ``hmac_key``, ``ec_x``/``ec_y``/``ec_d`` (big
+        integers), ``rsa_key`` (Go's ``rsa.PrivateKey`` as JSON) and ``public_key``. ``hmac_key`` is the key this
+        version's HMACs use here, so the restored key MACs alike."""
+        entry: dict[str, Any] = {"key": None, "hmac_key": base64.b64encode(self._hmac_secret()).decode(),
+                                 "ec_x": None, "ec_y": None, "ec_d": None, "rsa_key": None, "rsa_public_key": None,
+                                 "public_key": ""}
+        if self._kind in (_AEAD, _HMAC):
+            entry["key"] = base64.b64encode(self._material).decode()
+        elif self._kind == _ED25519:
+            entry["key"] = base64.b64encode(self._ed25519_raw_private()).decode()
+            entry["public_key"] = self.public_key_for_read()
+        elif self._kind == _ECDSA:
+            numbers = self._private.private_numbers()
+            entry.update(ec_x=numbers.public_numbers.x, ec_y=numbers.public_numbers.y, ec_d=numbers.private_value,
+                         public_key=self.public_key_pem())
+        else:
+            numbers = self._private.private_numbers()
+            entry["rsa_key"] = {"N": numbers.public_numbers.n, "E": numbers.public_numbers.e, "D": numbers.d,
+                                "Primes": [numbers.p, numbers.q],
+                                "Precomputed": {"Dp": numbers.dmp1, "Dq": numbers.dmq1, "Qinv": numbers.iqmp,
+                                                "CRTValues": []}}
+        return entry
 
     def _export_raw(self) -> str:
         return base64.b64encode(self._material).decode()

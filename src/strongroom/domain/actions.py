@@ -62,6 +62,7 @@ class Action(enum.StrEnum):
     GET_KEY_LAST_USAGE = "kms:GetKeyLastUsage"
     EXPORT_KEY = "kms:ExportKey"  # Let key material leave (only keys created exportable; audited).
     BACKUP_KEY = "kms:BackupKey"  # Take a key with all its versions out as a wrapped backup.
+    RESTORE_KEY = "kms:RestoreKey"  # Make a key, with all its versions, from a backup (replacing one: DeleteKey too).
     DELETE_KEY = "kms:DeleteKey"  # Delete a key at once (where a protocol allows it and the key allows deletion).
     UPDATE_KEY_CONFIGURATION = "kms:UpdateKeyConfiguration"  # Change a key's version window, flags or attributes.
     # Managing the protocol-level setup of an account (not keys): who may mount engines and write path policies.

@@ -4,7 +4,10 @@ This is the key model the version-addressed protocols need (Vault's Transit engi
 a key is named ``name`` in ``name_space`` of the caller's account; every ciphertext, signature and MAC names
 the version that made it; the key's window (``min_decryption_version`` .. latest, and
 ``min_encryption_version``) is enforced here, for every protocol; material leaves only through ``export``, for
-keys created (or later made, irreversibly) exportable, authorized as ``kms:ExportKey`` and audited.
+keys created (or later made, irreversibly) exportable, authorized as ``kms:ExportKey`` and audited, or through
+``backup`` (every version at once; ``kms:BackupKey`` and ``kms:ExportKey``), whose output ``restore`` takes back
+(``kms:RestoreKey``). A key with a ``core.auto_rotate_period`` attribute gets a new version before its first use or
+read once that period has passed since its latest version was made.
 
 Such a key is one key of the store: it has a key id and, where its spec is an AWS one (``SYMMETRIC_DEFAULT``,
 RSA, ECC), it is usable through the AWS API by that id too. Every call authorizes its action against the key's
@@ -15,7 +18,8 @@ in the request's audit note.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from strongroom.crypto import versioned_keys as vk
 from strongroom.crypto.aead import random_bytes
@@ -37,6 +41,7 @@ from strongroom.service.authorization import Authorizer
 from strongroom.service.key_hierarchy import KeyHierarchy, material_label
 from strongroom.service.keyring import KeyRing
 from strongroom.service.keys import new_material_id
+from strongroom.service.rotation import AUTOMATIC, ON_DEMAND
 from strongroom.storage.base import Store
 from strongroom.storage.records import StoredVersion
 
@@ -44,6 +49,7 @@ _USAGE = {vk.HMAC_SPEC: KeyUsage.GENERATE_VERIFY_MAC, vk.ED25519_SPEC: KeyUsage.
           **{s: KeyUsage.SIGN_VERIFY for s in vk.ECDSA_SPECS}}
 _MAX_CACHED = 100_000
 WRAPPING_KEY_NAME = "/wrapping-key"  # a namespace's import wrapping key: no caller's name has a "/"
+AUTO_ROTATE_PERIOD = "core.auto_rotate_period"  # attribute: seconds after which a key's latest version is replaced
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +66,16 @@ class NamedKey:
     @property
     def min_available_version(self) -> int:
         return min(self.versions, default=0)
+
+
+@dataclass(frozen=True, slots=True)
+class VersionBackup:
+    """One version of a key in a backup: its number, creation time and material in Vault's ``KeyEntry`` members
+    (``VersionedKey.backup_entry``). Holds plaintext key material: never logged, never kept."""
+
+    number: int
+    created_at: float
+    entry: dict[str, Any] = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +122,40 @@ class NamedKeyService:
             raise NotFoundError(f"key '{name}' not found")
         ctx.note.key(key.arn)
         self._authz.check_key(ctx, action, key)
-        return key
+        return key if action is Action.DELETE_KEY else self._rotated_if_due(key)
+
+    def _rotated_if_due(self, key: Key) -> Key:
+        """The key, with a new version first when its ``core.auto_rotate_period`` has passed since its latest version
+        was made: a key due for rotation is rotated before anyone uses or reads it again (an automatic rotation,
+        whoever's request found it due). Checked again inside the write, so concurrent finders rotate it once."""
+        period = _period(key)
+        if not period or key.state is not KeyState.ENABLED:
+            return key
+        latest = self._ring.record(key, key.current_version)
+        now = self._clock.now()
+        if latest is None or latest.created_at + period > now:
+            return key
+        with self._store.transaction():
+            fresh = self._store.get_key(key.key_id)
+            newest = next((v for v in self._store.get_versions(key.key_id) if fresh is not None
+                           and v.version == fresh.current_version), None)
+            if fresh is None or newest is None or newest.created_at + _period(fresh) > now or not _period(fresh):
+                rotated = None
+            else:
+                number = fresh.current_version + 1
+                material = vk.generate_material(fresh.key_spec, _key_size(fresh))
+                self._store.add_version(key.key_id, self._version(key.key_id, number, material, rotation=AUTOMATIC))
+                rotated = fresh.evolve(current_version=number)
+                self._store.update_key(rotated)
+        self._forget(key)
+        if rotated is None:
+            return self._ring.get(key.key_id) or key
+        return rotated
+
+    def authorized(self, ctx: RequestContext, name_space: str, name: str, action: Action) -> Key:
+        """The key, once the caller may do ``action`` with it (what a protocol checks of a key before the
+        operation's items, each of which then calls ``use``)."""
+        return self._key(ctx, name_space, name, action)
 
     def exists(self, ctx: RequestContext, name_space: str, name: str) -> bool:
         return self._find(ctx, name_space, name) is not None
@@ -134,12 +183,14 @@ class NamedKeyService:
         chosen = latest if not version else version
         if chosen > latest:
             raise InvalidCiphertextError("invalid ciphertext: version is too new") if opening else \
-                InvalidRequestError("requested version for encryption is greater than the latest key version")
+                InvalidRequestError("requested version for encryption is higher than the latest key version")
         if opening and chosen < key.min_decryption_version:
             raise InvalidRequestError("ciphertext or signature version is disallowed by policy (too old)")
-        if not opening and chosen < max(key.min_encryption_version, key.min_decryption_version) and version:
+        if not opening and version and chosen < key.min_encryption_version:
             raise InvalidRequestError("requested version for encryption is less than the minimum encryption key "
                                       "version")
+        if not opening and chosen < key.min_decryption_version:  # below the window: as if it did not exist
+            raise InvalidRequestError("no such key version")
         ctx.note.version(chosen)
         return Use(key, chosen, self._material(key, chosen))
 
@@ -160,10 +211,11 @@ class NamedKeyService:
 
     # --- lifecycle ----------------------------------------------------------------------------
 
-    def _version(self, key_id: str, version: int, material: bytes) -> StoredVersion:
+    def _version(self, key_id: str, version: int, material: bytes, created_at: float | None = None, *,
+                 rotation: str = ON_DEMAND) -> StoredVersion:
         wrapped = self._secrets.wrap(material, material_label(key_id, version))
-        return StoredVersion(version, new_material_id(), self._clock.now(), None if version == 1 else "ON_DEMAND",
-                             wrapped)
+        return StoredVersion(version, new_material_id(), self._clock.now() if created_at is None else created_at,
+                             None if version == 1 else rotation, wrapped)
 
     def create(self, ctx: RequestContext, name_space: str, name: str, key_spec: str, *,
                key_size: int | None = None, exportable: bool = False, attributes: dict[str, str] | None = None,
@@ -221,16 +273,16 @@ class NamedKeyService:
             dec = key.min_decryption_version if min_decryption_version is None else max(min_decryption_version, 1)
             enc = key.min_encryption_version if min_encryption_version is None else min_encryption_version
             if dec > key.current_version:
-                raise InvalidRequestError("cannot set min decryption version of a key greater than its latest "
-                                          "version")
+                raise InvalidRequestError(f"cannot set min decryption version of {dec}, latest key version is "
+                                          f"{key.current_version}")
             if enc > key.current_version:
-                raise InvalidRequestError("cannot set min encryption version of a key greater than its latest "
-                                          "version")
+                raise InvalidRequestError(f"cannot set min encryption version of {enc}, latest key version is "
+                                          f"{key.current_version}")
             if enc != 0 and enc < dec:
                 raise InvalidRequestError("cannot set min encryption/decryption values; min encryption version "
                                           "must be greater than or equal to min decryption version")
             if dec < self._described(key).min_available_version:
-                raise InvalidRequestError("cannot set min decryption version below the min available version")
+                raise InvalidRequestError("min decryption version should not be less then min available version")
             if exportable is False and key.exportable:
                 raise InvalidRequestError("export cannot be disabled on a key that has had it enabled")
             return key.evolve(min_decryption_version=dec, min_encryption_version=enc,
@@ -238,22 +290,35 @@ class NamedKeyService:
                               attributes={**key.attributes, **(attributes or {})})
         return self._change(ctx, name_space, name, Action.UPDATE_KEY_CONFIGURATION, configure)
 
-    def rotate(self, ctx: RequestContext, name_space: str, name: str, material: bytes | None = None) -> NamedKey:
-        """A new latest version: fresh material, or ``material`` imported (already checked)."""
+    def rotate(self, ctx: RequestContext, name_space: str, name: str, material: bytes | None = None, *,
+               attributes: dict[str, str] | None = None) -> NamedKey:
+        """A new latest version: fresh material, or ``material`` imported (already checked); ``attributes``
+        changed in the same write."""
+        def change(key: Key) -> Key:
+            return key.evolve(attributes={**key.attributes, **attributes}) if attributes else key
         if material is not None:
-            return self._change(ctx, name_space, name, Action.IMPORT_KEY_MATERIAL, lambda k: k, lambda k: material)
-        return self._change(ctx, name_space, name, Action.ROTATE_KEY_ON_DEMAND, lambda k: k,
+            return self._change(ctx, name_space, name, Action.IMPORT_KEY_MATERIAL, change, lambda k: material)
+        return self._change(ctx, name_space, name, Action.ROTATE_KEY_ON_DEMAND, change,
                             lambda k: vk.generate_material(k.key_spec, _key_size(k)))
 
     def trim(self, ctx: RequestContext, name_space: str, name: str, min_available_version: int) -> NamedKey:
-        """Delete every version below ``min_available_version`` (which may not pass the decryption window)."""
+        """Delete every version below ``min_available_version``, which may not pass the encryption or decryption
+        window; the key must have a ``min_encryption_version`` (Vault's rule: trimming below an unset one could
+        delete the version a caller still encrypts with)."""
         found = self._key(ctx, name_space, name, Action.UPDATE_KEY_CONFIGURATION)
-        if min_available_version <= 0:
-            raise InvalidRequestError("minimum available version should be positive")
+        trimmed_to = self._described(found).min_available_version
+        if min_available_version < (trimmed_to if trimmed_to > 1 else 0):
+            raise InvalidRequestError("minimum available version cannot be decremented")
+        # The checks and texts are Vault's, in its order (its typos too: clients match on them).
+        if not found.min_encryption_version:
+            raise InvalidRequestError("minimum available version cannot be set when minimum encryption version is "
+                                      "not set")
+        if min_available_version > found.min_encryption_version:
+            raise InvalidRequestError("minimum available version cannot be greater than minmum encryption version")
         if min_available_version > found.min_decryption_version:
             raise InvalidRequestError("minimum available version cannot be greater than minimum decryption version")
-        if found.min_encryption_version and min_available_version > found.min_encryption_version:
-            raise InvalidRequestError("minimum available version cannot be greater than minimum encryption version")
+        if min_available_version < 0:
+            raise InvalidRequestError("minimum available version cannot be negative")
         with self._store.transaction():
             for stored in self._store.get_versions(found.key_id):
                 if stored.version < min_available_version:
@@ -328,6 +393,75 @@ class NamedKeyService:
         ctx.note.version(versions[-1] if versions else None)
         return out
 
+    def backup(self, ctx: RequestContext, name_space: str, name: str,
+               attributes: dict[str, str] | None = None) -> tuple[Key, list[VersionBackup]]:
+        """Every available version's material, for a plaintext backup of an exportable key: authorized as both
+        ``kms:BackupKey`` and ``kms:ExportKey`` (the material leaves as it does by export) and audited.
+        ``attributes``: set on the key in the same step (the protocol's record of the backup)."""
+        key = self._key(ctx, name_space, name, Action.BACKUP_KEY)
+        self._authz.check_key(ctx, Action.EXPORT_KEY, key)
+        if not key.exportable:
+            raise InvalidRequestError("exporting is disallowed on the policy")
+        versions = [VersionBackup(r.version, r.created_at, self._material(key, r.version).backup_entry())
+                    for r in self._ring.records(key.key_id) if r.has_material]
+        ctx.note.version(key.current_version)
+        if attributes:
+            key = self._change(ctx, name_space, name, Action.BACKUP_KEY,
+                               lambda k: k.evolve(attributes={**k.attributes, **attributes})).key
+        return key, versions
+
+    def restore(self, ctx: RequestContext, name_space: str, name: str, key_spec: str, versions: list[VersionBackup],
+                *, latest_version: int, min_decryption_version: int = 1, min_encryption_version: int = 0,
+                exportable: bool = False, attributes: dict[str, str] | None = None, imported: bool = False,
+                force: bool = False) -> NamedKey:
+        """A key named ``name`` made from a backup's versions (their material checked against ``key_spec``),
+        authorized as ``kms:RestoreKey``. An existing key of that name is an AlreadyExistsError unless ``force``,
+        which replaces it (and needs ``kms:DeleteKey`` on it)."""
+        self._authz.check_account(ctx, Action.RESTORE_KEY, extra={"kms:KeySpec": key_spec})
+        if key_spec not in vk.KEY_SPECS:
+            raise UnsupportedError(f"key spec {key_spec} cannot be named and versioned")
+        if name == WRAPPING_KEY_NAME or not name or "/" in name:
+            raise InvalidRequestError("invalid key name")
+        materials = {v.number: (vk.material_from_backup_entry(key_spec, v.entry), v.created_at) for v in versions}
+        if not materials or min(materials) < 1 or latest_version not in materials or max(materials) != latest_version:
+            raise InvalidRequestError("the backup's versions do not reach its latest version")
+        if key_spec == vk.HMAC_SPEC:  # its rotations make material of the size it has
+            attributes = {**(attributes or {}), "core.key_size": str(len(materials[latest_version][0]))}
+        if not 1 <= min_decryption_version <= latest_version or not 0 <= min_encryption_version <= latest_version:
+            raise InvalidRequestError("the backup's version window is outside its versions")
+        existing = self._find(ctx, name_space, name)
+        if existing is not None:
+            if not force:
+                raise AlreadyExistsError(f'key "{name}" already exists')
+            ctx.note.key(existing.arn)
+            self._authz.check_key(ctx, Action.DELETE_KEY, existing)
+        key = Key(key_id=new_key_id(), account_id=ctx.caller.account_id, region=ctx.region,
+                  created_at=self._clock.now(), key_spec=key_spec,
+                  key_usage=_USAGE.get(key_spec, KeyUsage.ENCRYPT_DECRYPT),
+                  origin="EXTERNAL" if imported else "AWS_KMS", name_space=name_space, name=name,
+                  current_version=latest_version, min_decryption_version=min_decryption_version,
+                  min_encryption_version=min_encryption_version, exportable=exportable,
+                  attributes=dict(attributes or {}))
+        ctx.note.key(key.arn)
+        ctx.note.version(latest_version)
+        stored = [self._version(key.key_id, number, material, created_at)
+                  for number, (material, created_at) in sorted(materials.items())]
+        with self._store.transaction():
+            found = self._store.engines.get_key_by_name(key.account_id, name_space, name)
+            if found is not None:
+                if existing is None or found.key_id != existing.key_id:  # made or replaced meanwhile
+                    raise AlreadyExistsError(f'key "{name}" already exists')
+                self._store.delete_key(found.key_id)
+            elif self._store.count_region_keys(key.account_id, key.region) >= self._limits.keys_per_region:
+                raise LimitExceededError(f"The account already has {self._limits.keys_per_region} keys.")
+            self._store.insert_key(key, stored[0])
+            for version in stored[1:]:
+                self._store.add_version(key.key_id, version)
+        if existing is not None:
+            self._forget(existing)
+        self._forget(key)
+        return self._described(key)
+
     def public_key(self, ctx: RequestContext, name_space: str, name: str, version: int) -> str | None:
         """A version's public key as its read shows it (the caller has been allowed to describe the key)."""
         key = self._find(ctx, name_space, name)
@@ -342,6 +476,14 @@ class NamedKeyService:
     @staticmethod
     def digest(data: bytes, algorithm: str) -> bytes:
         return vk.digest(data, algorithm)
+
+
+def _period(key: Key) -> float:
+    """A key's automatic rotation period in seconds (0: none)."""
+    try:
+        return max(float(key.attributes.get(AUTO_ROTATE_PERIOD) or 0), 0.0)
+    except ValueError:
+        return 0.0
 
 
 def _key_size(key: Key) -> int | None:

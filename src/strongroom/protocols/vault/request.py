@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,14 +49,17 @@ class Reply:
     auth: dict[str, Any] | None = None
     warnings: list[str] | None = None
     raw: dict[str, Any] | None = field(default=None)  # an answer that is not in the envelope (sys/health)
+    legacy: bool = False  # Vault's older sys answers: ``data``'s members repeated at the top level of the body
 
     def render(self, request_id: str, facts: dict[str, Any]) -> HttpResponse:
         if self.raw is not None:
             return HttpResponse(self.status, orjson.dumps(self.raw), CONTENT_TYPE, [], facts)
-        if self.data is None and self.auth is None:
+        if self.data is None and self.auth is None and not self.warnings:
             return HttpResponse(204, b"", CONTENT_TYPE, [], facts)
         body = {"request_id": request_id, "lease_id": "", "renewable": False, "lease_duration": 0,
                 "data": self.data, "wrap_info": None, "warnings": self.warnings, "auth": self.auth}
+        if self.legacy and self.data:
+            body = {**self.data, **body}
         return HttpResponse(self.status, orjson.dumps(body), CONTENT_TYPE, [], facts)
 
 
@@ -124,17 +125,69 @@ def text(value: Any, name: str, default: str | None = None) -> str | None:
     raise InvalidRequestError(f"error converting input for field \"{name}\": not a string")
 
 
-def b64(value: Any, name: str, *, required: bool = False) -> bytes | None:
+def b64(value: Any, name: str, *, missing: str | None = None, prefix: str = "") -> bytes | None:
+    """A base64 parameter decoded as Go's ``base64.StdEncoding`` decodes it (Vault's texts: ``prefix`` + Go's
+    error). Absent or empty: None, or InvalidRequestError(``missing``) when given."""
     if value is None or value == "":
-        if required:
-            raise InvalidRequestError(f"missing {name} to process")
-        return None if not required else b""
+        if missing is not None:
+            raise InvalidRequestError(missing)
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)  # Vault's parameter parsing turns numbers into their text
     if not isinstance(value, str):
         raise InvalidRequestError(f"error converting input for field \"{name}\": not a string")
     try:
-        return base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidRequestError(f"failed to base64-decode {name}") from None
+        return go_b64decode(value)
+    except ValueError as exc:
+        raise InvalidRequestError(f"{prefix}{exc}") from None
+
+
+_B64_ALPHABET = {c: i for i, c in enumerate(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
+
+
+def go_b64decode(text: str) -> bytes:
+    """Standard padded base64 as Go decodes it: CR and LF are skipped anywhere; any other fault is ValueError
+    ``illegal base64 data at input byte N``, N being the offset Go reports (the texts Vault answers)."""
+    src = text.encode("utf-8", "surrogatepass")
+
+    def corrupt(offset: int) -> ValueError:
+        return ValueError(f"illegal base64 data at input byte {offset}")
+
+    out, si = bytearray(), 0
+    while si < len(src):
+        quantum, j, dlen = [0, 0, 0, 0], 0, 4
+        while j < 4:
+            if si == len(src):
+                if j == 0:
+                    return bytes(out)
+                raise corrupt(si - j)
+            char = src[si]
+            si += 1
+            if char in _B64_ALPHABET:
+                quantum[j] = _B64_ALPHABET[char]
+                j += 1
+                continue
+            if char in b"\r\n":
+                continue
+            if char != ord("=") or j < 2:
+                raise corrupt(si - 1)
+            if j == 2:  # "==" expected, the first already read
+                while si < len(src) and src[si] in b"\r\n":
+                    si += 1
+                if si == len(src):
+                    raise corrupt(len(src))
+                if src[si] != ord("="):
+                    raise corrupt(si - 1)
+                si += 1
+            while si < len(src) and src[si] in b"\r\n":
+                si += 1
+            if si < len(src):
+                raise corrupt(si)  # trailing garbage after the padding
+            dlen = j
+            break
+        value = quantum[0] << 18 | quantum[1] << 12 | quantum[2] << 6 | quantum[3]
+        out += value.to_bytes(3, "big")[:dlen - 1]
+    return bytes(out)
 
 
 def string_list(value: Any, name: str) -> list[str]:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
+
+import orjson
 
 from strongroom import __version__
 from strongroom.domain.engines import BearerToken, Mount
 from strongroom.domain.path_policy import ROOT_POLICY, Capability
-from strongroom.errors import AccessDeniedError, InvalidRequestError
+from strongroom.errors import AccessDeniedError, InvalidRequestError, NotFoundError, StrongroomError
 from strongroom.protocols.vault.errors import VaultError
 from strongroom.protocols.vault.request import NO_CONTENT, Call, Reply, boolean, rfc3339, seconds, string_list, text
 from strongroom.service.core import Core
@@ -18,18 +21,25 @@ ENGINES = ("transit",)
 Handler = Callable[[Call], Reply]
 
 
+# Vault's cluster_id names the cluster its storage belongs to; every node of a Strongroom deployment answers this
+# one (no core state names a deployment yet).
+CLUSTER_NAME = "strongroom"
+CLUSTER_ID = str(uuid.uuid5(uuid.NAMESPACE_DNS, "cluster.strongroom"))
+
+
 def unauthenticated(core: Core, path: str) -> Reply:
     sealed = core.sealed
     if path == "sys/seal-status":
         return Reply(raw={"type": "strongroom", "initialized": True, "sealed": sealed, "t": 1, "n": 1, "progress": 0,
                           "nonce": "", "version": __version__, "migration": False, "recovery_seal": False,
-                          "storage_type": "strongroom", "cluster_name": "strongroom"})
+                          "storage_type": "strongroom", "cluster_name": CLUSTER_NAME, "cluster_id": CLUSTER_ID})
     if path == "sys/leader":
         return Reply(raw={"ha_enabled": False, "is_self": True, "leader_address": "", "leader_cluster_address": ""})
     return Reply(status=503 if sealed else 200, raw={
-        "initialized": True, "sealed": sealed, "standby": False, "performance_standby": False,
+        "initialized": True, "sealed": sealed, "standby": False,
         "replication_performance_mode": "disabled", "replication_dr_mode": "disabled",
-        "server_time_utc": int(time.time()), "version": __version__, "cluster_name": "strongroom"})
+        "server_time_utc": int(time.time()), "version": __version__, "cluster_name": CLUSTER_NAME,
+        "cluster_id": CLUSTER_ID})
 
 
 def route(call: Call) -> tuple[Handler, str]:
@@ -58,7 +68,7 @@ def route(call: Call) -> tuple[Handler, str]:
         handler = _TOKEN_OPERATIONS.get(operation)
         if handler is not None:
             return handler, "Token" + "".join(p.capitalize() for p in operation.replace("/", "-").split("-"))
-    raise VaultError(404, f"unsupported path: {path}")
+    raise VaultError(404, "unsupported path")
 
 
 def _unsupported(call: Call) -> Reply:
@@ -67,11 +77,17 @@ def _unsupported(call: Call) -> Reply:
 
 # --- mounts ---------------------------------------------------------------------------------------
 
+_OPTIONS = "options"  # the mount's options as given (JSON text), kept among its config; shown apart, as Vault does
+
+
 def _mount_view(mount: Mount) -> dict[str, Any]:
-    return {"type": mount.engine_type, "description": mount.description, "accessor": f"{mount.engine_type}_"
-            f"{mount.uuid[:8]}", "uuid": mount.uuid, "local": False, "seal_wrap": False, "external_entropy_access":
-            False, "options": None, "plugin_version": "", "running_plugin_version": "", "running_sha256": "",
-            "config": {"default_lease_ttl": 0, "max_lease_ttl": 0, "force_no_cache": False, **mount.config}}
+    config = dict(mount.config)
+    options = orjson.loads(config.pop(_OPTIONS)) if _OPTIONS in config else {}
+    return {"type": mount.engine_type, "description": mount.description,
+            "accessor": f"{mount.engine_type}_{mount.uuid[:8]}", "uuid": mount.uuid, "local": False,
+            "seal_wrap": False, "external_entropy_access": False, "options": options, "plugin_version": "",
+            "running_plugin_version": "", "running_sha256": "", "deprecation_status": "supported",
+            "config": {"default_lease_ttl": 0, "max_lease_ttl": 0, "force_no_cache": False, **config}}
 
 
 def _builtin(engine: str, description: str) -> dict[str, Any]:
@@ -83,7 +99,7 @@ def _list_mounts(call: Call) -> Reply:
     call.authorize(Capability.READ)
     data = {m.path: _mount_view(m) for m in call.core.mounts.all(call.ctx.caller.account_id)}
     data["sys/"] = _builtin("system", "system endpoints used for control, policy and debugging")
-    return Reply(data)
+    return Reply(data, legacy=True)
 
 
 def _mount_name(call: Call) -> str:
@@ -95,12 +111,19 @@ def _enable(call: Call) -> Reply:
     engine = text(call.param("type"), "type") or ""
     if engine not in ENGINES:
         raise InvalidRequestError(f"plugin not found in the catalog: {engine}" if engine else
-                                  "plugin type must be provided")
+                                  "backend type must be specified as a string")
     config = call.param("config") or {}
     if not isinstance(config, dict):
         raise InvalidRequestError("error converting input for field \"config\": not an object")
+    kept = _mount_config(config)
+    if _OPTIONS in call.body:
+        options = call.body[_OPTIONS]
+        if options is not None and (not isinstance(options, dict) or
+                                    not all(isinstance(v, str) for v in options.values())):
+            raise InvalidRequestError("error converting input for field \"options\": not a map of strings")
+        kept[_OPTIONS] = orjson.dumps(options).decode()
     call.core.mounts.enable(call.ctx, _mount_name(call), engine, text(call.param("description"), "description") or
-                            "", _mount_config(config))
+                            "", kept)
     return NO_CONTENT
 
 
@@ -109,7 +132,7 @@ _DURATIONS = ("default_lease_ttl", "max_lease_ttl")
 
 def _mount_config(config: dict[str, Any]) -> dict[str, Any]:
     """What is kept of a mount's config: scalars, with its lease TTLs as whole seconds (Vault's form)."""
-    kept = {k: v for k, v in config.items() if isinstance(v, str | int | bool) and k != "description"}
+    kept = {k: v for k, v in config.items() if isinstance(v, str | int | bool) and k not in ("description", _OPTIONS)}
     for name in _DURATIONS:
         if name in kept:
             kept[name] = int(seconds(kept[name], name) or 0)
@@ -126,13 +149,13 @@ def _read_mount(call: Call) -> Reply:
     call.authorize(Capability.READ)
     found = call.core.mounts.find(call.ctx.caller.account_id, _mount_name(call))
     if found is None:
-        raise VaultError(400, f"no mount at {_mount_name(call)}")
-    return Reply(_mount_view(found[0]))
+        raise VaultError(400, f"No secret engine mount at {_mount_name(call).strip('/')}/")
+    return Reply(_mount_view(found[0]), legacy=True)
 
 
 def _read_tune(call: Call) -> Reply:
     data = _read_mount(call).data or {}
-    return Reply({"description": data["description"], **data["config"]})
+    return Reply({"description": data["description"], **data["config"]}, legacy=True)
 
 
 def _tune(call: Call) -> Reply:
@@ -147,14 +170,22 @@ def _tune(call: Call) -> Reply:
 def _list_policies(call: Call, field: str) -> Reply:
     call.authorize(Capability.LIST if call.method == "LIST" else Capability.READ)
     names = call.core.path_policies.names(call.ctx)
-    return Reply({"keys": names} if field == "policy" else {"keys": names, "policies": names})
+    if field == "policy":
+        return Reply({"keys": names})
+    return Reply({"keys": names, "policies": names}, legacy=True)
 
 
 def _read_policy(call: Call, name: str, field: str) -> Reply:
+    """``field``: "policy" (sys/policies/acl) or "rules" (the legacy sys/policy, in the legacy shape)."""
     call.authorize(Capability.READ)
+    legacy = field == "rules"
     if name == ROOT_POLICY:
-        return Reply({"name": name, field: ""})
-    return Reply({"name": name.lower(), field: call.core.path_policies.get(call.ctx, name)})
+        return Reply({"name": name, field: ""}, legacy=legacy)
+    try:
+        document = call.core.path_policies.get(call.ctx, name)
+    except NotFoundError:
+        raise VaultError(404, "") from None  # Vault's empty {"errors": []}
+    return Reply({"name": name.lower(), field: document}, legacy=legacy)
 
 
 def _write_policy(call: Call, name: str) -> Reply:
@@ -168,6 +199,8 @@ def _write_policy(call: Call, name: str) -> Reply:
 
 def _delete_policy(call: Call, name: str) -> Reply:
     call.authorize()
+    if name.lower() == "default":
+        raise InvalidRequestError("cannot delete default policy")
     call.core.path_policies.delete(call.ctx, name)
     return NO_CONTENT
 
@@ -179,7 +212,7 @@ def _capabilities_self(call: Call) -> Reply:
     found = {p: sorted(acl.capabilities(p)) or ["deny"] for p in paths}
     if acl.root:
         found = {p: ["root"] for p in paths}
-    return Reply({**found, "capabilities": next(iter(found.values()), [])})
+    return Reply({**found, "capabilities": next(iter(found.values()), [])}, legacy=True)
 
 
 # --- tokens ---------------------------------------------------------------------------------------
@@ -231,14 +264,29 @@ def _create_token(call: Call) -> Reply:
     return Reply(auth=_auth(issued.token, issued.record))
 
 
-def _named_token(call: Call) -> BearerToken:
+def _token_text(call: Call) -> str:
     value = text(call.param("token"), "token")
     if not value:
-        raise InvalidRequestError("missing token")
+        raise InvalidRequestError("missing token ID")
+    return value
+
+
+def _named_token(call: Call, value: str, bad: VaultError) -> BearerToken:
+    """The token ``value`` names, or ``bad`` (what Vault answers for an unknown token differs by operation)."""
     try:
         return call.core.tokens.authenticate(value)
-    except Exception:
-        raise InvalidRequestError("bad token") from None
+    except StrongroomError:
+        raise bad from None
+
+
+def _by_accessor(call: Call) -> BearerToken | None:
+    accessor = text(call.param("accessor"), "accessor")
+    if not accessor:
+        raise InvalidRequestError("missing accessor")
+    try:
+        return call.core.tokens.by_accessor(accessor)
+    except NotFoundError:
+        return None
 
 
 def _lookup_self(call: Call) -> Reply:
@@ -247,14 +295,20 @@ def _lookup_self(call: Call) -> Reply:
 
 
 def _lookup(call: Call) -> Reply:
+    """Of the token given, or of the caller's own when none is (as Vault does)."""
     call.authorize()
-    return Reply(_token_view(_named_token(call), call.core.clock.now(), text(call.param("token"), "token")))
+    value = text(call.param("token"), "token")
+    if not value:
+        return Reply(_token_view(call.token, call.core.clock.now(), call.token_text))
+    return Reply(_token_view(_named_token(call, value, VaultError(403, "bad token")), call.core.clock.now(), value))
 
 
 def _lookup_accessor(call: Call) -> Reply:
     call.authorize()
-    accessor = text(call.param("accessor"), "accessor") or ""
-    return Reply(_token_view(call.core.tokens.by_accessor(accessor), call.core.clock.now()))
+    found = _by_accessor(call)
+    if found is None:
+        raise InvalidRequestError("invalid accessor")
+    return Reply(_token_view(found, call.core.clock.now()))
 
 
 def _renew(call: Call, token: BearerToken, token_text: str) -> Reply:
@@ -272,7 +326,8 @@ def _renew_self(call: Call) -> Reply:
 
 def _renew_other(call: Call) -> Reply:
     call.authorize()
-    return _renew(call, _named_token(call), text(call.param("token"), "token") or "")
+    value = _token_text(call)
+    return _renew(call, _named_token(call, value, VaultError(400, "token not found")), value)
 
 
 def _revoke_self(call: Call) -> Reply:
@@ -282,14 +337,23 @@ def _revoke_self(call: Call) -> Reply:
 
 
 def _revoke(call: Call) -> Reply:
+    """Revoking a token that does not exist (any more) succeeds, as in Vault: the outcome is the same."""
     call.authorize()
-    call.core.tokens.revoke(_named_token(call).accessor)
+    value = _token_text(call)
+    try:
+        token = call.core.tokens.authenticate(value)
+    except StrongroomError:
+        return NO_CONTENT
+    call.core.tokens.revoke(token.accessor)
     return NO_CONTENT
 
 
 def _revoke_accessor(call: Call) -> Reply:
     call.authorize()
-    call.core.tokens.revoke(call.core.tokens.by_accessor(text(call.param("accessor"), "accessor") or "").accessor)
+    found = _by_accessor(call)
+    if found is None:
+        return Reply(warnings=["No token found with this accessor"])
+    call.core.tokens.revoke(found.accessor)
     return NO_CONTENT
 
 
