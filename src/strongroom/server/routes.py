@@ -1,4 +1,4 @@
-"""What the HTTP server answers: health checks here, everything else to the AWS KMS adapter.
+"""What the HTTP server answers: health checks here, every other request to the adapter its path is mounted on.
 
 ``GET /health`` answers 200 while the process is alive, saying ``"ok"`` or ``"sealed"``; ``GET /ready``
 answers 200 only when the node can serve keys (unsealed, store answering), else 503 (for load balancers);
@@ -14,6 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable
+from typing import Protocol
 
 import orjson
 
@@ -31,14 +32,24 @@ _OK = b'{"status":"ok"}'
 _SEALED = orjson.dumps({"status": "sealed", "message": SEALED_MESSAGE})
 
 
+class HttpAdapter(Protocol):
+    def handle(self, request: HttpRequest) -> HttpResponse: ...
+
+    def audit_failed(self, exc: Exception) -> HttpResponse:
+        """The answer, in the adapter's own shape, that replaces one whose audit batch could not be written."""
+        ...
+
+
 class Router:
-    """The mount table of the HTTP listeners: ``/v1/`` goes to the Vault adapter, everything else to AWS's."""
+    """The mount table of the HTTP listeners: a path prefix per adapter (``/v1/``: Vault's), the AWS adapter for
+    everything else. Each answer says which adapter made it (``facts["frontend"]``)."""
 
     def __init__(self, aws: AwsKmsApp, metrics: Metrics | None = None, *, access_log: bool = False,
                  vault: VaultApp | None = None) -> None:
         self._aws = aws
-        self._vault = vault
         self._core = aws.core
+        self._mounts: list[tuple[str, HttpAdapter]] = [(VAULT_PREFIX, vault)] if vault is not None else []
+        self._by_name: dict[str, HttpAdapter] = {"aws": aws, **({"vault": vault} if vault is not None else {})}
         self._metrics = metrics
         self._access_log = access_log
 
@@ -59,11 +70,14 @@ class Router:
             log.exception("could not make a %s key ahead", key_spec)
         return self._handle(request, started)
 
+    def _adapter(self, path: str) -> HttpAdapter:
+        for prefix, adapter in self._mounts:
+            if path.startswith(prefix):
+                return adapter
+        return self._aws
+
     def _handle(self, request: HttpRequest, started: float) -> HttpResponse:
-        if self._vault is not None and request.path.startswith(VAULT_PREFIX):
-            response = self._vault.handle(request)
-        else:
-            response = self._aws.handle(request)
+        response = self._adapter(request.path).handle(request)
         elapsed = time.perf_counter() - started
         facts = response.facts or {}
         if self._metrics is not None:
@@ -72,6 +86,10 @@ class Router:
         if self._access_log:
             logs.access(facts, response.status, elapsed)
         return response
+
+    def audit_failed(self, exc: Exception, held: HttpResponse) -> HttpResponse:
+        """The answer that replaces ``held`` when its audit batch could not be written, in its adapter's shape."""
+        return self._by_name.get((held.facts or {}).get("frontend", "aws"), self._aws).audit_failed(exc)
 
     def end_of_turn(self) -> None:
         """Metrics and access-log lines are tallied per request and handed on once per event-loop turn."""

@@ -9,14 +9,9 @@ import ssl
 from collections.abc import Callable
 from typing import Any
 
-import orjson
-
 from strongroom.domain.limits import Limits
-from strongroom.errors import StrongroomError
 from strongroom.protocols.aws.app import AwsKmsApp
-from strongroom.protocols.aws.errors import aws_error_for, internal_error
 from strongroom.protocols.aws.model import KmsModel
-from strongroom.protocols.http import HttpResponse
 from strongroom.protocols.vault.app import VaultApp
 from strongroom.server import http
 from strongroom.server.config import ServerConfig
@@ -32,18 +27,6 @@ from strongroom.storage.factory import open_store as open_configured_store
 from strongroom.trust.key_file import FileRootOfTrust
 
 log = logging.getLogger("strongroom.server")
-
-
-def audit_failed(exc: Exception, held: HttpResponse | None = None) -> HttpResponse:
-    """The answer of every request of a batch whose audit events could not be written, in the shape of the
-    protocol of the answer it replaces: retryable, and for AWS a 503 ``DependencyTimeoutException`` when the
-    store is unreachable."""
-    if held is not None and (held.facts or {}).get("frontend") == "vault":
-        status = 503 if isinstance(exc, StrongroomError) and aws_error_for(exc).status == 503 else 500
-        return HttpResponse(status, b'{"errors":["the audit trail could not be written; retry"]}',
-                            "application/json")
-    error = aws_error_for(exc) if isinstance(exc, StrongroomError) else internal_error()
-    return HttpResponse(error.status, orjson.dumps({"__type": error.code, "message": error.message}))
 
 
 def open_core(config: ServerConfig) -> Core:
@@ -115,7 +98,7 @@ def serve_worker(config: ServerConfig, sockets: list[tuple[socket.socket, bool]]
         done(None)
 
     try:
-        http.run(router, served, background=on_start, commit=end_of_turn, commit_failed=audit_failed)
+        http.run(router, served, background=on_start, commit=end_of_turn, commit_failed=router.audit_failed)
     finally:
         core.close()
 

@@ -139,6 +139,13 @@ class AwsKmsApp:
             self.core.grants.check_tokens(params["GrantTokens"])
         return OPERATIONS[operation](self.core, ctx, params) or {}
 
+    @staticmethod
+    def audit_failed(exc: Exception) -> HttpResponse:
+        """The answer that replaces one whose audit batch could not be written: retryable, a 503
+        ``DependencyTimeoutException`` when the store is unreachable."""
+        error = aws_error_for(exc) if isinstance(exc, StrongroomError) else internal_error()
+        return HttpResponse(error.status, orjson.dumps({"__type": error.code, "message": error.message}))
+
     def key_to_make_first(self, request: HttpRequest) -> str | None:
         """The RSA key spec this request will generate, if it names one and is signed by a known access key: the
         server makes that key off its event loop before handling the request (``Core.make_key_ahead``). Nothing

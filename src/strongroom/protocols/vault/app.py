@@ -21,7 +21,7 @@ import orjson
 from strongroom.domain.context import RequestContext
 from strongroom.domain.path_policy import Capability
 from strongroom.domain.unique_ids import unique_id
-from strongroom.errors import InvalidRequestError, SealedError, StrongroomError
+from strongroom.errors import DependencyUnavailableError, InvalidRequestError, SealedError, StrongroomError
 from strongroom.protocols.audit_record import audit_event
 from strongroom.protocols.http import HttpRequest, HttpResponse
 from strongroom.protocols.vault import system, transit
@@ -78,6 +78,13 @@ class VaultApp:
             return HttpResponse(error.status, orjson.dumps({"errors": messages}), CONTENT_TYPE, [], facts)
         assert reply is not None
         return reply.render(request_id, facts)
+
+    @staticmethod
+    def audit_failed(exc: Exception) -> HttpResponse:
+        """The answer that replaces one whose audit batch could not be written: 503 when the store is unreachable
+        (retry), else 500."""
+        status = 503 if isinstance(exc, (SealedError, DependencyUnavailableError)) else 500
+        return HttpResponse(status, b'{"errors":["the audit trail could not be written; retry"]}', CONTENT_TYPE)
 
     @staticmethod
     def _wire_error(exc: Exception, request_id: str) -> VaultError:
