@@ -3,6 +3,7 @@ working, and enabling it again restores it."""
 
 import pytest
 
+from strongroom.domain.actions import Action
 from strongroom.domain.context import Caller, RequestContext
 from strongroom.domain.keys import KeyState
 from strongroom.errors import AccessDeniedError, KeyStateError, NotFoundError
@@ -43,3 +44,15 @@ def test_unknown_versions_and_callers_without_permission_are_refused(core, ctx):
     mallory = RequestContext(Caller(account, "AKIAX", f"arn:aws:iam::{account}:user/mallory", "mallory"), REGION)
     with pytest.raises(AccessDeniedError):  # the default key policy leaves users to identity policies: none
         core.keys.set_version_enabled(mallory, key.key_id, 1, False)
+
+
+def test_a_disabled_version_of_a_named_key_is_refused_too(core, ctx):
+    created = core.named_keys.create(ctx, "ns", "orders", "SYMMETRIC_DEFAULT")
+    first = core.named_keys.use(ctx, "ns", "orders", Action.ENCRYPT)
+    sealed = first.material.encrypt(b"secret")
+    core.keys.set_version_enabled(ctx, created.key.key_id, 1, False)
+    with pytest.raises(KeyStateError):
+        core.named_keys.use(ctx, "ns", "orders", Action.DECRYPT, 1, opening=True)
+    core.keys.set_version_enabled(ctx, created.key.key_id, 1, True)
+    again = core.named_keys.use(ctx, "ns", "orders", Action.DECRYPT, 1, opening=True)
+    assert again.material.decrypt(sealed) == b"secret"

@@ -206,5 +206,8 @@ class KeyRing:
             for cache_key in [k for k, v in names.items() if v == key_id]:
                 del names[cache_key]
 
+    def forget_name(self, account_id: str, name_space: str, name: str) -> None:
+        self._names.pop((account_id, name_space, name), None)
+
     def forget_alias(self, account_id: str, region: str, name: str) -> None:
         self._aliases.pop((account_id, region, name), None)

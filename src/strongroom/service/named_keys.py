@@ -33,11 +33,13 @@ from strongroom.errors import (
     AlreadyExistsError,
     InvalidCiphertextError,
     InvalidRequestError,
+    KeyStateError,
     LimitExceededError,
     NotFoundError,
     UnsupportedError,
 )
 from strongroom.service.authorization import Authorizer
+from strongroom.service.caches import BoundedCache
 from strongroom.service.key_hierarchy import KeyHierarchy, material_label
 from strongroom.service.keyring import KeyRing
 from strongroom.service.keys import new_material_id
@@ -96,24 +98,13 @@ class NamedKeyService:
         self._authz = authz
         self._clock = clock
         self._limits = limits
-        self._ids: dict[tuple[str, str, str], str | None] = {}
-        self._usable: dict[tuple[str, int, str], vk.VersionedKey] = {}
-        ring.register(self._ids)
+        self._usable: BoundedCache[tuple[str, int, str], vk.VersionedKey] = BoundedCache(_MAX_CACHED)
         ring.register(self._usable)
 
     # --- finding ------------------------------------------------------------------------------
 
     def _find(self, ctx: RequestContext, name_space: str, name: str) -> Key | None:
-        self._ring.sync()
-        cache_key = (ctx.caller.account_id, name_space, name)
-        try:
-            key_id = self._ids[cache_key]
-        except KeyError:
-            found = self._store.engines.get_key_by_name(*cache_key)
-            key_id = found.key_id if found is not None else None
-            if len(self._ids) > _MAX_CACHED:
-                self._ids.clear()
-            self._ids[cache_key] = key_id
+        key_id = self._ring.named(ctx.caller.account_id, name_space, name)
         return self._ring.get(key_id) if key_id is not None else None
 
     def _key(self, ctx: RequestContext, name_space: str, name: str, action: Action) -> Key:
@@ -195,18 +186,17 @@ class NamedKeyService:
         return Use(key, chosen, self._material(key, chosen))
 
     def _material(self, key: Key, version: int) -> vk.VersionedKey:
+        stored = self._ring.record(key, version)  # the key ring's cache: sees a version disabled since
+        if stored is None or not stored.has_material:
+            raise InvalidRequestError(f"version {version} of key '{key.name}' is not available (trimmed)")
+        if not stored.enabled:
+            raise KeyStateError(f"version {version} of key '{key.name}' is disabled")
         kdf = key.attributes.get("core.kdf", vk.KDF_HKDF_SHA256)
         cache_key = (key.key_id, version, kdf)
         usable = self._usable.get(cache_key)
         if usable is None:
-            stored = self._ring.record(key, version)
-            if stored is None or not stored.has_material:
-                raise InvalidRequestError(f"version {version} of key '{key.name}' is not available (trimmed)")
             material = self._secrets.unwrap(stored.wrapped_material, material_label(key.key_id, version))
-            usable = vk.VersionedKey(key.key_spec, material, kdf=kdf)
-            if len(self._usable) > _MAX_CACHED:
-                self._usable.clear()
-            self._usable[cache_key] = usable
+            usable = self._usable.put(cache_key, vk.VersionedKey(key.key_spec, material, kdf=kdf))
         return usable
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -344,7 +334,7 @@ class NamedKeyService:
 
     def _forget(self, key: Key) -> None:
         self._ring.forget_key(key.key_id)
-        self._ids.pop((key.account_id, key.name_space or "", key.name or ""), None)
+        self._ring.forget_name(key.account_id, key.name_space or "", key.name or "")
         for cache_key in [k for k in self._usable if k[0] == key.key_id]:
             del self._usable[cache_key]
 
