@@ -216,7 +216,8 @@ def _parse_rule(pattern: str, body: Any) -> PathRule:
         try:
             capabilities.add(Capability(name))
         except ValueError:
-            raise MalformedPolicyError(f'{where}: unknown capability "{name}"') from None
+            # Vault's wording, the rule's name twice included (its parser wraps the error in it twice)
+            raise MalformedPolicyError(f'{where}: {where}: invalid capability "{name}"') from None
 
     allowed = denied = None
     if "allowed_parameters" in fields:
@@ -279,5 +280,5 @@ def parse_path_policy(name: str, text: str) -> PathPolicy:
             else:
                 raise MalformedPolicyError(f'unknown top-level key "{key}" (expected "path")')
     except MalformedPolicyError as exc:
-        raise MalformedPolicyError(f'policy "{name}": {exc.message}') from None
+        raise MalformedPolicyError(f"failed to parse policy: {exc.message}") from None
     return PathPolicy(name, tuple(rules))
