@@ -48,3 +48,29 @@ def test_a_rotated_key_keeps_its_spec_size_and_window(core: Core, ctx: RequestCo
     assert key.version == 2 and key.key.min_encryption_version == 1
     assert len(key.material.export("hmac-key")) == len(core.named_keys.use(
         ctx, SPACE, "h", Action.GENERATE_MAC, 1).material.export("hmac-key"))
+
+
+def test_the_scheduler_rotates_keys_nobody_uses(core: Core, ctx: RequestContext, clock: ManualClock) -> None:
+    made = core.named_keys.create(ctx, SPACE, "idle", "AES_128", attributes={AUTO_ROTATE_PERIOD: str(int(HOUR))})
+    aws_key = core.keys.create_key(ctx)
+    clock.advance(HOUR - 1)
+    assert made.key.key_id not in core.rotation.run_due().rotated
+    clock.advance(1)
+    assert core.rotation.run_due().rotated == [made.key.key_id]
+    assert _versions(core, ctx, "idle") == [1, 2]
+    assert core.named_keys.use(ctx, SPACE, "idle", Action.ENCRYPT).material.key_spec == "AES_128"
+    assert core.rotation.run_due().rotated == []  # next one due a period after version 2
+    clock.advance(HOUR)
+    assert core.rotation.run_due().rotated == [made.key.key_id]
+    assert core.keys.describe_key(ctx, aws_key.key_id).current_version == 1  # no period: untouched
+
+
+def test_a_period_set_later_or_removed_is_scheduled(core: Core, ctx: RequestContext, clock: ManualClock) -> None:
+    made = core.named_keys.create(ctx, SPACE, "late", "SYMMETRIC_DEFAULT")
+    core.named_keys.configure(ctx, SPACE, "late", attributes={AUTO_ROTATE_PERIOD: str(int(HOUR))})
+    clock.advance(HOUR)
+    assert core.rotation.run_due().rotated == [made.key.key_id]
+    core.named_keys.configure(ctx, SPACE, "late", attributes={AUTO_ROTATE_PERIOD: "0"})
+    clock.advance(10 * HOUR)
+    assert core.rotation.run_due().rotated == []
+    assert _versions(core, ctx, "late") == [1, 2]

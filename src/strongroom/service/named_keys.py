@@ -136,12 +136,20 @@ class NamedKeyService:
                 number = fresh.current_version + 1
                 material = vk.generate_material(fresh.key_spec, _key_size(fresh))
                 self._store.add_version(key.key_id, self._version(key.key_id, number, material, rotation=AUTOMATIC))
-                rotated = fresh.evolve(current_version=number)
+                rotated = _scheduled(fresh.evolve(current_version=number), now)
                 self._store.update_key(rotated)
         self._forget(key)
         if rotated is None:
             return self._ring.get(key.key_id) or key
         return rotated
+
+    def rotate_if_due(self, key_id: str) -> bool:
+        """Rotate a named key whose automatic period has passed (the scheduler's call: an automatic rotation, no
+        caller to authorize); whether it was."""
+        key = self._ring.get(key_id)
+        if key is None or key.name_space is None:
+            return False
+        return self._rotated_if_due(key).current_version != key.current_version
 
     def authorized(self, ctx: RequestContext, name_space: str, name: str, action: Action) -> Key:
         """The key, once the caller may do ``action`` with it (what a protocol checks of a key before the
@@ -228,6 +236,7 @@ class NamedKeyService:
                   created_at=self._clock.now(), key_spec=key_spec,
                   key_usage=_USAGE.get(key_spec, KeyUsage.ENCRYPT_DECRYPT), origin=origin, name_space=name_space,
                   name=name, exportable=exportable, attributes=dict(attributes or {}))
+        key = _scheduled(key, key.created_at)
         ctx.note.key(key.arn)
         with self._store.transaction():
             if self._store.engines.get_key_by_name(key.account_id, name_space, name) is not None:
@@ -250,7 +259,12 @@ class NamedKeyService:
             if new_material is not None:
                 version = key.current_version + 1
                 self._store.add_version(key.key_id, self._version(key.key_id, version, new_material(key)))
-                updated = updated.evolve(current_version=version, on_demand_rotations=key.on_demand_rotations + 1)
+                updated = _scheduled(updated.evolve(current_version=version,
+                                                    on_demand_rotations=key.on_demand_rotations + 1), self._clock.now())
+            else:
+                latest = next((v for v in self._store.get_versions(key.key_id) if v.version == key.current_version),
+                              None)
+                updated = _scheduled(updated, latest.created_at if latest is not None else self._clock.now())
             if updated != key:
                 self._store.update_key(updated)
         self._forget(updated)
@@ -432,6 +446,7 @@ class NamedKeyService:
                   current_version=latest_version, min_decryption_version=min_decryption_version,
                   min_encryption_version=min_encryption_version, exportable=exportable,
                   attributes=dict(attributes or {}))
+        key = _scheduled(key, materials[latest_version][1])
         ctx.note.key(key.arn)
         ctx.note.version(latest_version)
         stored = [self._version(key.key_id, number, material, created_at)
@@ -474,6 +489,13 @@ def _period(key: Key) -> float:
         return max(float(key.attributes.get(AUTO_ROTATE_PERIOD) or 0), 0.0)
     except ValueError:
         return 0.0
+
+
+def _scheduled(key: Key, latest_created_at: float) -> Key:
+    """The key with its next automatic rotation due one period after its latest version (none without a period),
+    so the scheduler finds it (``Store.keys_due``) even when no request does."""
+    period = _period(key)
+    return key.evolve(next_rotation_at=latest_created_at + period if period else None)
 
 
 def _key_size(key: Key) -> int | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from strongroom.domain import keys as rules
 from strongroom.domain.actions import Action
@@ -25,6 +26,9 @@ from strongroom.service.keys import KeyService
 from strongroom.service.material_expiry import due, expire_material
 from strongroom.storage.base import Store
 from strongroom.storage.records import StoredVersion
+
+if TYPE_CHECKING:  # named_keys imports this module (AUTOMATIC, ON_DEMAND): only the type is needed here
+    from strongroom.service.named_keys import NamedKeyService
 
 AUTOMATIC = "AUTOMATIC"
 ON_DEMAND = "ON_DEMAND"
@@ -55,7 +59,9 @@ class DueWorkDone:
 
 
 class RotationService:
-    def __init__(self, store: Store, ring: KeyRing, keys: KeyService, clock: Clock, limits: Limits) -> None:
+    def __init__(self, store: Store, ring: KeyRing, keys: KeyService, clock: Clock, limits: Limits,
+                 named: NamedKeyService | None = None) -> None:
+        self._named = named  # keys named in a name space rotate by their own period (``core.auto_rotate_period``)
         self._limits = limits
         self._store = store
         self._ring = ring
@@ -139,6 +145,9 @@ class RotationService:
         now = self._clock.now()
         done = DueWorkDone([], [])
         for key_id in self._store.keys_due(now):
+            if self._named is not None and self._named.rotate_if_due(key_id):
+                done.rotated.append(key_id)
+                continue
             if due(self._store.get_versions(key_id), now):
                 key, expired = expire_material(self._store, key_id, now)
                 self._ring.forget_material(key_id)
