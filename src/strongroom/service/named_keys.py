@@ -146,7 +146,7 @@ class NamedKeyService:
     def rotate_if_due(self, key_id: str) -> bool:
         """Rotate a named key whose automatic period has passed (the scheduler's call: an automatic rotation, no
         caller to authorize); whether it was."""
-        key = self._ring.get(key_id)
+        key = self._store.get_key(key_id)  # not the ring's get: that would also expire imported material
         if key is None or key.name_space is None:
             return False
         return self._rotated_if_due(key).current_version != key.current_version
