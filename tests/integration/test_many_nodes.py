@@ -186,7 +186,7 @@ def test_due_rotations_and_deletions_happen_once_across_nodes(backend_database: 
         assert rotated == Counter({key_id: 1 for key_id in rotating})
         assert deleted == Counter({key_id: 1 for key_id in deleting})
         for key_id in rotating:
-            assert [v.version for v in nodes[1].store.get_versions(key_id)] == [1, 2]
+            assert [v.version for v in nodes[1]._store.get_versions(key_id)] == [1, 2]
     finally:
         for core in nodes:
             core.close()
