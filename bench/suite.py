@@ -109,14 +109,14 @@ def run_interleaved(runner: Runner, plan: Plan, cells: list[tuple[Cell, System, 
             warm = warmups.get(cell) if warmups else None
             run = runner.run(cell, system, make, rep=rep, position=position, warmup=warm)
             log.runs.append(run)
-            _print_run(label, run)
+            print_run(label, run)
         log.reps_done += 1
         print(f"[{label}] repetition {rep + 1}/{reps} took {time.monotonic() - rep_start:.0f} s", flush=True)
     log.seconds = time.monotonic() - started
     return log
 
 
-def _print_run(label: str, run: CellRun) -> None:
+def print_run(label: str, run: CellRun) -> None:
     c = run.cell
     keys = f" {c.keys:>9,} keys {c.mode:<6}" if c.keys else ""
     if run.error:
