@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,17 +60,23 @@ class RequestContext:
 
 class AuditNote:
     """What the core used for a request, noted as it goes, for its one audit event: the key (the first one
-    resolved, i.e. the one the request is about) and the key version."""
+    resolved, i.e. the one the request is about) and the key version. A key is noted as given (a key or its ARN)
+    and its ARN made only when the event is."""
 
-    __slots__ = ("key_arn", "key_version")
+    __slots__ = ("_key", "key_version")
 
     def __init__(self) -> None:
-        self.key_arn: str | None = None
+        self._key: Any = None  # a Key (anything with ``.arn``) or an ARN
         self.key_version: int | None = None
 
-    def key(self, arn: str) -> None:
-        if self.key_arn is None:
-            self.key_arn = arn
+    def key(self, key: Any) -> None:
+        if self._key is None:
+            self._key = key
+
+    @property
+    def key_arn(self) -> str | None:
+        key = self._key
+        return key if key is None or isinstance(key, str) else key.arn
 
     def version(self, version: int | None) -> None:
         if self.key_version is None:

@@ -38,7 +38,3 @@ def associated_data_bytes(data: AssociatedData) -> bytes:
         return _RAW_PREFIX + data if data else _EMPTY
     return canonical_encryption_context(data)
 
-
-def context_of(data: AssociatedData) -> Mapping[str, str] | None:
-    """The encryption context, if the associated data is one (what authorization conditions can see)."""
-    return None if isinstance(data, bytes) else data

@@ -17,7 +17,7 @@ from strongroom.crypto.asymmetric import RsaKey
 from strongroom.domain import key_specs as specs
 from strongroom.domain.actions import Action
 from strongroom.domain.context import RequestContext
-from strongroom.domain.encryption_context import AssociatedData, associated_data_bytes, context_of
+from strongroom.domain.encryption_context import AssociatedData, associated_data_bytes
 from strongroom.domain.key_specs import SYMMETRIC_DEFAULT
 from strongroom.domain.keys import Key, KeyUsage
 from strongroom.domain.references import KeyRef
@@ -101,7 +101,8 @@ class CryptoService:
     def _check(self, ctx: RequestContext, key: Key, key_ref: KeyRef | str | None, action: Action, context: Context,
                algorithm: str, extra: Mapping[str, Any] | None = None) -> None:
         """Authorize, then usage, state, algorithm and (asymmetric keys take none) encryption context."""
-        check_use(self._authz, ctx, key, key_ref, action, KeyUsage.ENCRYPT_DECRYPT, context=context_of(context),
+        check_use(self._authz, ctx, key, key_ref, action, KeyUsage.ENCRYPT_DECRYPT,
+                  context=None if isinstance(context, bytes) else context,
                   extra=_facts(algorithm, extra))
         if algorithm != SYMMETRIC_DEFAULT or key.key_spec != SYMMETRIC_DEFAULT:
             specs.check_algorithm(key.key_spec, specs.algorithms(key.key_spec, key.key_usage).encryption, algorithm)
@@ -172,7 +173,7 @@ class CryptoService:
         key = self._ring.get(header.key_id)
         if key is None or key.region != ctx.region:
             raise InvalidCiphertextError()
-        ctx.note.key(key.arn)
+        ctx.note.key(key)
         self._check(ctx, key, key_ref, action, context, algorithm)
         ctx.note.version(header.version)
         version = self._ring.version(key, header.version)

@@ -95,8 +95,14 @@ class KeyRing:
 
         Only a reference pinned to another account can name that account's key, and only operations that may
         act across accounts (``cross_account``) accept one; authorization then decides."""
-        ref = KeyRef.of(ref)
-        account, region = ref.account_id or ctx.caller.account_id, ctx.region
+        account, region = ctx.caller.account_id, ctx.region
+        if isinstance(ref, str):  # a key id: the common case, kept short
+            key = self.get(ref)
+            if key is None or key.account_id != account or key.region != region:
+                raise NotFoundError(f"Key '{ref}' does not exist")
+            ctx.note.key(key)
+            return key
+        account = ref.account_id or account
         if (ref.region or region) != region or (account != ctx.caller.account_id and not cross_account):
             raise NotFoundError(f"Key '{ref}' does not exist")
         key_id = ref.key_id
@@ -109,7 +115,7 @@ class KeyRing:
         key = self.get(key_id) if key_id else None
         if key is None or key.account_id != account or key.region != region:
             raise NotFoundError(f"Key '{ref}' does not exist")
-        ctx.note.key(key.arn)
+        ctx.note.key(key)
         return key
 
     def named(self, account_id: str, name_space: str, name: str) -> str | None:
