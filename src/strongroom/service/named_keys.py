@@ -159,6 +159,15 @@ class NamedKeyService:
     def exists(self, ctx: RequestContext, name_space: str, name: str) -> bool:
         return self._find(ctx, name_space, name) is not None
 
+    def peek(self, ctx: RequestContext, name_space: str, name: str) -> NamedKey | None:
+        """The key's facts, not authorized: what a protocol needs to read a request (the key's type, whether it
+        derives) before the operation itself, which ``use`` authorizes for its own action."""
+        key = self._find(ctx, name_space, name)
+        if key is None or key.state is KeyState.PENDING_DELETION:
+            return None
+        ctx.note.key(key)
+        return self._described(key)
+
     def names(self, ctx: RequestContext, name_space: str) -> list[str]:
         self._authz.check_account(ctx, Action.LIST_KEYS)
         return [n for n in self._store.engines.list_key_names(ctx.caller.account_id, name_space)

@@ -93,12 +93,22 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
+def _shape(parts: list[str] | tuple[str, ...]) -> tuple[str, int]:
+    return (parts[0] if parts else "", len(parts))
+
+
+# Every pattern starts with a literal segment: the routes a path can match share its first segment and length.
+_BY_SHAPE: dict[tuple[str, int], list[Route]] = {}
+for _entry in ROUTES:
+    _BY_SHAPE.setdefault(_shape(_entry.pattern.split("/")), []).append(_entry)
+
+
 def route(call: Call, mount: Mount, rest: str) -> tuple[Handler, str]:
     """The handler of ``rest`` (the path after the mount) for the call's method, and its operation's name. A known
     path asked with a method it lacks is Vault's 405, except LIST, which Vault routes as another path."""
     parts = rest.strip("/").split("/") if rest.strip("/") else []
     known = False
-    for entry in ROUTES:
+    for entry in _BY_SHAPE.get(_shape(parts), ()):
         captured = entry.match(parts)
         if captured is None:
             continue

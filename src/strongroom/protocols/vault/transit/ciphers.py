@@ -8,7 +8,7 @@ from typing import Any
 
 from strongroom.domain.actions import Action
 from strongroom.domain.path_policy import Capability
-from strongroom.errors import InvalidCiphertextError, InvalidRequestError, StrongroomError
+from strongroom.errors import InvalidCiphertextError, InvalidRequestError, NotFoundError, StrongroomError
 from strongroom.protocols.vault.request import Reply, b64, boolean, integer
 from strongroom.protocols.vault.transit.common import (
     AEAD,
@@ -65,15 +65,17 @@ def batch(keys: Keys, name: str, *, operation: str) -> Reply:
     """``operation`` (encrypt, decrypt or rewrap) of the body, or of each item of its ``batch_input``."""
     call = keys.call
     body = call.body
-    exists = keys.service.exists(call.ctx, keys.space, name)
-    if operation == "encrypt" and not exists:  # Vault's upsert: create the key (needs "create")
+    named = keys.service.peek(call.ctx, keys.space, name)  # each item's ``use`` authorizes its own action
+    if operation == "encrypt" and named is None:  # Vault's upsert: create the key (needs "create")
         call.authorize(Capability.CREATE)
         new_key(keys, name, {"type": body.get("type"), "derived": bool(body.get("context")) or
                              boolean(body.get("derived"), "derived"), "convergent_encryption":
                              body.get("convergent_encryption")})
+        named = keys.service.peek(call.ctx, keys.space, name)
     else:
         call.authorize(Capability.UPDATE)
-    named = keys.service.describe(call.ctx, keys.space, name)
+    if named is None:
+        raise NotFoundError(f"key '{name}' not found")
     derived, convergent = flag(named, "derived"), flag(named, "convergent")
     key_type = keys.type_of(named.key)
     if key_type not in AEAD and not key_type.startswith("rsa"):
@@ -117,7 +119,9 @@ def datakey(keys: Keys, kind: str, name: str) -> Reply:
     keys.call.authorize(Capability.UPDATE)
     if kind not in ("plaintext", "wrapped"):
         raise InvalidRequestError("Invalid path, must be 'plaintext' or 'wrapped'")
-    named = keys.service.describe(keys.call.ctx, keys.space, name)
+    named = keys.service.peek(keys.call.ctx, keys.space, name)  # ``use`` authorizes the data key's action
+    if named is None:
+        raise NotFoundError(f"key '{name}' not found")
     key_type = keys.type_of(named.key)
     bits = integer(keys.call.param("bits"), "bits", 256)
     if bits not in (128, 256, 512):
