@@ -176,6 +176,8 @@ def strongroom_benchmark_args() -> tuple[str, ...]:
         args.append("--no-quotas")
     if "--limit" in out and "keys_per_region" in out:
         args += ["--limit", "keys_per_region=100000000"]
+    if "--kmip-port" in out:
+        args += ["--kmip-port", "0"]  # benchmarked servers run side by side: none takes KMIP's port
     return tuple(args)
 
 

@@ -84,6 +84,9 @@ class ServerInfo:
     port: int = 0
     tls_port: int = 0
     log_file: Path | None = None
+    kmip_port: int = 0  # 0: the server has no KMIP listener
+    kmip_cert: Path | None = None  # the dev client certificate bound to the dev account, and its key
+    kmip_key: Path | None = None
 
     def client(self, *, validate: bool = True, **kw: Any) -> Any:
         """A boto3 KMS client on the plain-HTTP endpoint; ``kw`` overrides any ``boto3.client`` argument."""
@@ -121,6 +124,7 @@ class ServerProcess:
     access_key_id: str = TEST_ACCESS_KEY_ID
     secret_access_key: str = TEST_SECRET_ACCESS_KEY
     extra_args: list[str] = field(default_factory=list)
+    kmip: bool = False  # serve KMIP on a free port (else --kmip-port 0: dev servers start side by side)
     proc: subprocess.Popen[bytes] | None = None
     info: ServerInfo | None = None
     starts: int = 0
@@ -137,6 +141,9 @@ class ServerProcess:
         port, tls_port = free_port(), free_port()
         while tls_port == port:
             tls_port = free_port()
+        kmip_port = 0
+        while self.kmip and kmip_port in (0, port, tls_port):
+            kmip_port = free_port()
         self.starts += 1
         log_file = self.data_dir.parent / f"{self.data_dir.name}-server-{self.starts}.log"
         cmd = [
@@ -154,6 +161,7 @@ class ServerProcess:
             "--tls-port",
             str(tls_port),
             *self.quota_args(),
+            *([] if "--kmip-port" in self.extra_args else ["--kmip-port", str(kmip_port)]),
             *self.extra_args,
         ]
         env = clean_env(
@@ -176,6 +184,9 @@ class ServerProcess:
             port=port,
             tls_port=tls_port,
             log_file=log_file,
+            kmip_port=kmip_port,
+            kmip_cert=self.data_dir / "tls" / "kmip-client.pem" if kmip_port else None,
+            kmip_key=self.data_dir / "tls" / "kmip-client-key.pem" if kmip_port else None,
         )
         self._wait_healthy(info)
         self.info = info

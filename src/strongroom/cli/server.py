@@ -11,12 +11,18 @@ from pathlib import Path
 
 from strongroom.cli.common import data_dir_argument, database_argument
 from strongroom.errors import StrongroomError
-from strongroom.server.config import ConfigError, ServerConfig, env_path
-from strongroom.server.dev import DEFAULT_DEV_ACCOUNT, ensure_dev_account, prepare_dev_files
+from strongroom.server.config import DEFAULT_KMIP_PORT, ConfigError, ServerConfig, env_path
+from strongroom.server.dev import (
+    DEFAULT_DEV_ACCOUNT,
+    DevKmipClient,
+    ensure_dev_account,
+    ensure_dev_kmip_client,
+    prepare_dev_files,
+)
 from strongroom.server.metrics import prepare_multiprocess
-from strongroom.server.tls import ensure_dev_tls, server_ssl_context
+from strongroom.server.tls import ensure_dev_tls, mutual_tls_context, server_ssl_context
 from strongroom.server.unsealer import Unsealer
-from strongroom.server.wiring import open_core
+from strongroom.server.wiring import open_core, settle_kmip_port
 from strongroom.server.workers import run_workers
 from strongroom.trust.key_file import RootKeyFileError
 
@@ -44,6 +50,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--tls-cert", type=Path, default=env_path("STRONGROOM_TLS_CERT"),
                    help="PEM certificate chain for HTTPS")
     p.add_argument("--tls-key", type=Path, default=env_path("STRONGROOM_TLS_KEY"), help="PEM private key for HTTPS")
+    p.add_argument("--kmip-port", type=int, default=_env_int("STRONGROOM_KMIP_PORT"),
+                   help=f"KMIP port (TTLV over mutual TLS with the HTTPS certificate; default {DEFAULT_KMIP_PORT} "
+                        "in --dev, else off; 0 disables)")
+    p.add_argument("--kmip-client-ca", type=Path, default=env_path("STRONGROOM_KMIP_CLIENT_CA"),
+                   help="PEM CA certificate(s) whose client certificates KMIP accepts (default in --dev: the dev CA); "
+                        "bind each client's certificate to a principal with `strongroom kmip-clients`")
     p.add_argument("--scheduler-interval", type=float, default=60.0,
                    help="seconds between runs of due rotations and deletions (default 60)")
     p.add_argument("--no-quotas", action="store_true", help="do not limit request rates")
@@ -67,6 +79,18 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.set_defaults(run=run)
 
 
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _kmip_port(args: argparse.Namespace) -> tuple[int, bool]:
+    """The KMIP port and whether it is only --dev's default (then a taken port turns KMIP off, not the server)."""
+    if args.kmip_port is not None:
+        return args.kmip_port, False
+    return (DEFAULT_KMIP_PORT, True) if args.dev else (0, False)
+
+
 def _setting(cast):  # type: ignore[no-untyped-def]
     def parse(text: str) -> tuple[str, object]:
         name, sep, value = text.partition("=")
@@ -78,6 +102,7 @@ def _setting(cast):  # type: ignore[no-untyped-def]
 
 
 def run(args: argparse.Namespace) -> int:
+    kmip_port, kmip_optional = _kmip_port(args)
     config = ServerConfig(
         data_dir=args.data_dir, dev=args.dev, host=args.host, port=args.port, tls_port=args.tls_port,
         workers=args.workers, root_key_file=args.root_key_file, tls_cert=args.tls_cert, tls_key=args.tls_key,
@@ -86,7 +111,8 @@ def run(args: argparse.Namespace) -> int:
         quotas_enabled=not args.no_quotas,
         quota_overrides=tuple(args.quota), limit_overrides=tuple(args.limit),
         root_of_trust=args.root_of_trust, config_file=args.config, control_socket=args.control_socket,
-        database_url=args.database)
+        database_url=args.database, kmip_port=kmip_port, kmip_port_optional=kmip_optional,
+        kmip_client_ca=args.kmip_client_ca)
     try:
         config.check()
         if config.root_kind() != "file":
@@ -107,7 +133,9 @@ def run(args: argparse.Namespace) -> int:
         if config.dev:
             account = ensure_dev_account(core, config.data_dir)
             config = replace(config, operator_account=config.operator_account or account.account_id)
-            _announce_dev(config, account)
+            config = settle_kmip_port(config)
+            kmip = ensure_dev_kmip_client(core, config.data_dir, account.account_id) if config.kmip_port else None
+            _announce_dev(config, account, kmip)
     finally:
         core.close()
     return _serve(config, Unsealer(config, config.root_settings()))
@@ -122,13 +150,21 @@ def _run_sealed(config: ServerConfig) -> int:
         os.chmod(config.data_dir, 0o700)
         tls = ensure_dev_tls(config.data_dir / "tls")
         config = replace(config, tls_cert=config.tls_cert or tls.server_cert, tls_key=config.tls_key or tls.server_key,
+                         kmip_client_ca=config.kmip_client_ca or tls.ca_cert,
                          operator_account=config.operator_account or os.environ.get("STRONGROOM_DEV_ACCOUNT_ID")
                          or DEFAULT_DEV_ACCOUNT)
+        config = settle_kmip_port(config)
     unsealer = Unsealer(config, settings)
     _check_tls_material(config)
     if config.dev:
-        unsealer.on_unsealed = lambda core: _announce_dev(config, ensure_dev_account(core, config.data_dir))
+        unsealer.on_unsealed = lambda core: _announce_unsealed_dev(config, core)
     return _serve(config, unsealer)
+
+
+def _announce_unsealed_dev(config: ServerConfig, core) -> None:  # type: ignore[no-untyped-def]
+    account = ensure_dev_account(core, config.data_dir)
+    kmip = ensure_dev_kmip_client(core, config.data_dir, account.account_id) if config.kmip_port else None
+    _announce_dev(config, account, kmip)
 
 
 def _serve(config: ServerConfig, unsealer: Unsealer) -> int:
@@ -143,17 +179,28 @@ def _serve(config: ServerConfig, unsealer: Unsealer) -> int:
 
 
 def _check_tls_material(config: ServerConfig) -> None:
-    if not config.tls_port:
+    if not config.tls_port and not config.kmip_port:
         return
     assert config.tls_cert is not None and config.tls_key is not None
     try:
         server_ssl_context(config.tls_cert, config.tls_key)
     except (OSError, ssl.SSLError) as exc:
         raise ConfigError(f"cannot load TLS material {config.tls_cert} / {config.tls_key}: {exc}") from None
+    if config.kmip_port:
+        assert config.kmip_client_ca is not None
+        try:
+            mutual_tls_context(config.tls_cert, config.tls_key, config.kmip_client_ca)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(f"cannot load the KMIP client CA {config.kmip_client_ca}: {exc}") from None
 
 
-def _announce_dev(config: ServerConfig, account) -> None:  # type: ignore[no-untyped-def]
+def _announce_dev(config: ServerConfig, account, kmip: DevKmipClient | None) -> None:  # type: ignore[no-untyped-def]
     tls = f"https://{config.host}:{config.tls_port}" if config.tls_port else "(disabled)"
+    kmip_lines = "  KMIP:        (disabled)\n"
+    if kmip is not None:
+        kmip_lines = (f"  KMIP:        {config.host}:{config.kmip_port}   (mutual TLS; CA: {config.kmip_client_ca})\n"
+                      f"               client certificate: {kmip.certificate}\n"
+                      f"               client key:         {kmip.key}\n")
     print(f"""Strongroom dev server
   HTTP:        http://{config.host}:{config.port}
   HTTPS:       {tls}   (CA: {config.data_dir / 'tls' / 'ca.pem'})
@@ -163,4 +210,4 @@ def _announce_dev(config: ServerConfig, account) -> None:  # type: ignore[no-unt
   credentials: {config.data_dir / 'dev-credentials'}   (AWS shared-credentials format)
   Vault API:   BAO_ADDR=http://{config.host}:{config.port}  VAULT_TOKEN/BAO_TOKEN={account.vault_token}
                (the token is also in {config.data_dir / 'dev-vault-token'})
-""", flush=True)
+{kmip_lines}""", flush=True)

@@ -15,14 +15,15 @@ The encryption context is recorded, as AWS does.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from strongroom.domain.audit import AuditEvent
 from strongroom.domain.context import Caller, RequestContext
 from strongroom.domain.unique_ids import unique_id
-from strongroom.protocols.http import HttpRequest
 
 EVENT_VERSION = "1.08"
 EVENT_SOURCE = "kms.amazonaws.com"
@@ -31,6 +32,28 @@ _READ_ONLY = re.compile(r"^(Describe|List|Get|Encrypt$|Decrypt$|ReEncrypt$|Gener
                         r"GenerateMac$|VerifyMac$|Sign$|Verify$|DeriveSharedSecret$|Encapsulate$|Decapsulate$)")
 _CREDENTIAL = re.compile(r"Credential=([A-Z0-9]+)/\d{8}/([^/]+)/")
 _KEY_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+class AuditSource(Protocol):
+    """Where a request came from, as its audit record shows it: an HTTP request, or a :class:`RequestSource`."""
+
+    @property
+    def client_ip(self) -> str: ...
+
+    @property
+    def secure(self) -> bool: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSource:
+    """The source of a request that did not come over HTTP (a KMIP message over mutual TLS)."""
+
+    client_ip: str
+    secure: bool = True
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1024)
@@ -70,7 +93,7 @@ def _key_arn(ctx: RequestContext | None, params: dict[str, Any] | None, response
     return None
 
 
-def _identity(ctx: RequestContext | None, request: HttpRequest) -> dict[str, Any]:
+def _identity(ctx: RequestContext | None, request: AuditSource) -> dict[str, Any]:
     if ctx is None:
         found = _CREDENTIAL.search(request.headers.get("authorization", ""))
         return {"type": "Unknown", "accessKeyId": found.group(1)} if found else {"type": "Unknown"}
@@ -93,12 +116,12 @@ def _read_only(operation: str) -> bool:
     return bool(_READ_ONLY.match(operation))
 
 
-def audit_event(*, request: HttpRequest, request_id: str, now: float, operation: str, admin: bool,
+def audit_event(*, request: AuditSource, request_id: str, now: float, operation: str, admin: bool,
                 ctx: RequestContext | None, params: dict[str, Any] | None, response: dict[str, Any] | None,
                 error_code: str | None, error_message: str | None, protocol: str = "aws",
                 event_source: str = EVENT_SOURCE, read_only: bool | None = None) -> AuditEvent:
     noted = ctx.note if ctx is not None else None
-    key_arn = noted.key_arn if noted is not None and noted.key_arn else None
+    key_arn = noted.key_arn if noted is not None else None
     if key_arn is None and protocol == "aws":  # a request refused before the core looked its key up
         key_arn = _key_arn(ctx, params, response)
     read_only = _read_only(operation) if read_only is None else read_only

@@ -17,6 +17,7 @@ DATABASE_FILE = "strongroom.db"
 ROOT_KEY_FILE = "root.key"
 CONTROL_SOCKET = "control.sock"
 DEFAULT_REGION = "us-east-1"
+DEFAULT_KMIP_PORT = 5696  # IANA's KMIP port: on by default in --dev only
 
 
 class ConfigError(Exception):
@@ -47,6 +48,10 @@ class ServerConfig:
     control_socket: Path | None = None  # the operator endpoint; default DATA_DIR/control.sock
     database_url: str | None = None  # postgresql://…; None: SQLite in the data directory
     vault_region: str = DEFAULT_REGION  # the region of the keys made through the Vault API
+    kmip_port: int = 0  # the KMIP listener (mutual TLS); 0: none
+    kmip_client_ca: Path | None = None  # the CA whose client certificates the KMIP listener accepts
+    kmip_port_optional: bool = False  # the port is --dev's default: when it is taken, serve without KMIP
+    kmip_region: str = DEFAULT_REGION  # the region of the objects made through KMIP
 
     @property
     def database(self) -> Path:
@@ -77,6 +82,8 @@ class ServerConfig:
         """Outside dev mode every secret must be configured explicitly; say all that is missing."""
         if self.workers < 1:
             raise ConfigError("--workers must be at least 1")
+        if not 0 <= self.kmip_port <= 65535:
+            raise ConfigError("--kmip-port must be a port number (0 disables KMIP)")
         try:
             rates(dict(self.quota_overrides))
             Limits().with_overrides(dict(self.limit_overrides))
@@ -89,6 +96,8 @@ class ServerConfig:
             missing.append("a root key (--root-key-file or STRONGROOM_ROOT_KEY_FILE)")
         if self.tls_cert is None or self.tls_key is None:
             missing.append("TLS material (--tls-cert and --tls-key, or STRONGROOM_TLS_CERT and STRONGROOM_TLS_KEY)")
+        if self.kmip_port and self.kmip_client_ca is None:
+            missing.append("the CA of KMIP client certificates (--kmip-client-ca or STRONGROOM_KMIP_CLIENT_CA)")
         if missing:
             raise ConfigError("refusing to start outside --dev without " + " and ".join(missing)
                               + "; use --dev for a local development server")

@@ -8,13 +8,16 @@ from pathlib import Path
 
 from strongroom.errors import StrongroomError
 from strongroom.server.config import DEFAULT_REGION, ROOT_KEY_FILE, ServerConfig
-from strongroom.server.tls import ensure_dev_tls
+from strongroom.server.tls import ensure_dev_tls, issue_client_certificate
 from strongroom.service.core import Core
 from strongroom.service.credentials import new_account_id
 from strongroom.trust.key_file import create_root_key_file
 
 CREDENTIALS_FILE = "dev-credentials"
 VAULT_TOKEN_FILE = "dev-vault-token"
+KMIP_CLIENT_CERT = "kmip-client.pem"  # under DIR/tls/, with its key in KMIP_CLIENT_KEY
+KMIP_CLIENT_KEY = "kmip-client-key.pem"
+KMIP_CLIENT_NAME = "strongroom-dev-kmip-client"
 DEFAULT_DEV_ACCOUNT = "111122223333"
 
 
@@ -29,6 +32,14 @@ class DevAccount:
         return f"DevAccount({self.account_id!r}, {self.access_key_id!r}, <secrets>)"
 
 
+@dataclass(frozen=True)
+class DevKmipClient:
+    """The dev account's KMIP client certificate and key (PEM files), bound to the account's root."""
+
+    certificate: Path
+    key: Path
+
+
 def prepare_dev_files(config: ServerConfig) -> ServerConfig:
     """Create the data directory, root key and TLS material if missing; return the completed config."""
     config.data_dir.mkdir(parents=True, exist_ok=True)
@@ -39,7 +50,8 @@ def prepare_dev_files(config: ServerConfig) -> ServerConfig:
     tls = ensure_dev_tls(config.data_dir / "tls")
     return ServerConfig(**{**config.__dict__, "root_key_file": root_key,
                            "tls_cert": config.tls_cert or tls.server_cert,
-                           "tls_key": config.tls_key or tls.server_key})
+                           "tls_key": config.tls_key or tls.server_key,
+                           "kmip_client_ca": config.kmip_client_ca or tls.ca_cert})
 
 
 def ensure_dev_account(core: Core, data_dir: Path) -> DevAccount:
@@ -77,6 +89,25 @@ def ensure_dev_vault_token(core: Core, data_dir: Path, account_id: str) -> str:
                                    token=wanted or None).token
     _write_private(path, wanted + "\n")
     return wanted
+
+
+def ensure_dev_kmip_client(core: Core, data_dir: Path, account_id: str) -> DevKmipClient:
+    """A client certificate of the dev CA for KMIP, bound to the dev account's root: the one from an earlier start
+    while it is still bound to that account, else a new one, written to DIR/tls/kmip-client.pem and
+    DIR/tls/kmip-client-key.pem (0600)."""
+    tls_dir = data_dir / "tls"
+    files = DevKmipClient(tls_dir / KMIP_CLIENT_CERT, tls_dir / KMIP_CLIENT_KEY)
+    if files.certificate.exists() and files.key.exists():
+        try:
+            if core.client_certificates.authenticate(files.certificate.read_bytes()).account_id == account_id:
+                return files
+        except StrongroomError:
+            pass
+    cert_pem, key_pem = issue_client_certificate(tls_dir, KMIP_CLIENT_NAME)
+    core.client_certificates.bind(account_id, certificate=cert_pem, description="dev KMIP client")
+    _write_private(files.key, key_pem.decode())
+    _write_private(files.certificate, cert_pem.decode())
+    return files
 
 
 def _write_private(path: Path, text: str) -> None:

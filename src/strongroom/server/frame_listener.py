@@ -28,10 +28,23 @@ MAX_MESSAGE_BYTES = 16 << 20
 IDLE_TIMEOUT_SECONDS = 120.0
 
 
-@dataclass(slots=True)
-class FrameAnswer:
+class Reply(Protocol):
     """What goes back for one message; ``if_commit_fails`` makes the answer that replaces it when its audit batch
     cannot be written (in the protocol's own error shape)."""
+
+    @property
+    def data(self) -> bytes: ...
+
+    @property
+    def if_commit_fails(self) -> Callable[[Exception], bytes] | None: ...
+
+    @property
+    def close(self) -> bool: ...
+
+
+@dataclass(slots=True)
+class FrameAnswer:
+    """A :class:`Reply`."""
 
     data: bytes
     if_commit_fails: Callable[[Exception], bytes] | None = None
@@ -39,23 +52,27 @@ class FrameAnswer:
 
 
 class FrameHandler(Protocol):
-    def handle(self, message: bytes, peer_certificate: bytes | None, client_ip: str) -> FrameAnswer: ...
+    """The adapter. It may also have ``check_header(header: bytes) -> str | None``: why a message whose first 8
+    bytes are ``header`` cannot be one of its messages (refused at once, before its body is awaited)."""
+
+    def handle(self, message: bytes, peer_certificate: bytes | None, client_ip: str) -> Reply: ...
 
     def refuse(self, reason: str) -> bytes | None:
         """An error answer for a message that cannot be read at all (too large), or None to just close."""
         ...
 
 
-def _replacement(exc: Exception, held: FrameAnswer) -> FrameAnswer:
+def _replacement(exc: Exception, held: Reply) -> Reply:
     if held.if_commit_fails is None:
         return FrameAnswer(b"", close=True)
     return FrameAnswer(held.if_commit_fails(exc), close=held.close)
 
 
 class FrameProtocol(asyncio.Protocol):
-    def __init__(self, handler: FrameHandler, answers: GroupCommit[FrameAnswer],
+    def __init__(self, handler: FrameHandler, answers: GroupCommit[Reply],
                  connections: set[FrameProtocol]) -> None:
         self._handler = handler
+        self._check_header: Callable[[bytes], str | None] | None = getattr(handler, "check_header", None)
         self._answers = answers
         self._connections = connections
         self._transport: asyncio.Transport | None = None
@@ -87,6 +104,10 @@ class FrameProtocol(asyncio.Protocol):
             if size > HEADER_BYTES + MAX_MESSAGE_BYTES:
                 self._refuse(f"the message is larger than {MAX_MESSAGE_BYTES} bytes")
                 return
+            reason = self._check_header(bytes(self._buffer[:HEADER_BYTES])) if self._check_header else None
+            if reason is not None:
+                self._refuse(reason)
+                return
             if len(self._buffer) < size:
                 return
             message = bytes(self._buffer[:size])
@@ -94,6 +115,7 @@ class FrameProtocol(asyncio.Protocol):
             self._answer(message)
 
     def _answer(self, message: bytes) -> None:
+        answer: Reply
         try:
             answer = self._handler.handle(message, self._peer_certificate, self._client_ip)
         except Exception:
@@ -108,7 +130,7 @@ class FrameProtocol(asyncio.Protocol):
         self._buffer.clear()
         self._answers.answer(self, FrameAnswer(self._handler.refuse(reason) or b"", close=True), True)
 
-    def deliver(self, answer: FrameAnswer, close: bool) -> None:
+    def deliver(self, answer: Reply, close: bool) -> None:
         if self._transport is None:
             return
         if answer.data:
@@ -126,7 +148,7 @@ async def serve_frames(sock: socket.socket, tls: ssl.SSLContext, handler: FrameH
                        idle_timeout: float = IDLE_TIMEOUT_SECONDS) -> None:
     """Serve ``handler`` on an already-bound socket until cancelled."""
     loop = asyncio.get_running_loop()
-    answers: GroupCommit[FrameAnswer] = GroupCommit(commit, _replacement)
+    answers: GroupCommit[Reply] = GroupCommit(commit, _replacement)
     connections: set[FrameProtocol] = set()
     server = await loop.create_server(lambda: FrameProtocol(handler, answers, connections), sock=sock, ssl=tls,
                                       backlog=1024, ssl_handshake_timeout=30.0)

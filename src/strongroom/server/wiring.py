@@ -6,20 +6,24 @@ import asyncio
 import logging
 import socket
 import ssl
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from strongroom.domain.limits import Limits
 from strongroom.protocols.aws.app import AwsKmsApp
 from strongroom.protocols.aws.model import KmsModel
+from strongroom.protocols.kmip.app import KmipApp
 from strongroom.protocols.vault.app import VaultApp
 from strongroom.server import http
-from strongroom.server.config import ServerConfig
+from strongroom.server.config import ConfigError, ServerConfig
+from strongroom.server.frame_listener import serve_frames
 from strongroom.server.gc_tuning import freeze_after_full_collections
+from strongroom.server.group_commit import Commit, Done
 from strongroom.server.metrics import Metrics, count_audit_failure
 from strongroom.server.routes import Router
 from strongroom.server.seal_channel import follow_supervisor, receive_initial_state
-from strongroom.server.tls import server_ssl_context
+from strongroom.server.tls import mutual_tls_context, server_ssl_context
 from strongroom.service.core import Core
 from strongroom.service.quotas import Quotas
 from strongroom.storage.base import Store
@@ -51,16 +55,75 @@ def core_options(config: ServerConfig) -> dict[str, Any]:
 
 
 def bind(config: ServerConfig, *, reuse_port: bool, exclusive: bool = False) -> list[tuple[socket.socket, bool]]:
-    """The listening sockets: plain HTTP, and HTTPS when a TLS port is set (True marks TLS). ``exclusive``
-    (the node's first bind) refuses a port another server holds, which SO_REUSEPORT alone would share."""
+    """The listening sockets: plain HTTP, HTTPS when a TLS port is set, KMIP when a KMIP port is set (True marks
+    TLS; the KMIP socket is the one on ``config.kmip_port``). ``exclusive`` (the node's first bind) refuses a port
+    another server holds, which SO_REUSEPORT alone would share."""
     if exclusive and reuse_port:
-        for port in (config.port, config.tls_port):
+        for port in (config.port, config.tls_port, config.kmip_port):
             if port:
                 http.listening_socket(config.host, port, reuse_port=False).close()
     sockets = [(http.listening_socket(config.host, config.port, reuse_port=reuse_port), False)]
-    if config.tls_port:
-        sockets.append((http.listening_socket(config.host, config.tls_port, reuse_port=reuse_port), True))
+    for port in (config.tls_port, config.kmip_port):
+        if port:
+            sockets.append((http.listening_socket(config.host, port, reuse_port=reuse_port), True))
     return sockets
+
+
+def settle_kmip_port(config: ServerConfig) -> ServerConfig:
+    """``config`` as it will serve: --dev's default KMIP port, when another process holds it, is given up (with a
+    note) rather than shared or fatal; a port asked for explicitly is kept (a taken one then stops the start)."""
+    if not config.kmip_port or not config.kmip_port_optional:
+        return config
+    try:
+        http.listening_socket(config.host, config.kmip_port, reuse_port=False).close()
+    except OSError as exc:
+        log.warning("KMIP is off: port %d is not free (%s); pass --kmip-port to choose one", config.kmip_port, exc)
+        return replace(config, kmip_port=0)
+    return config
+
+
+def _is_kmip(sock: socket.socket, config: ServerConfig) -> bool:
+    return bool(config.kmip_port) and sock.getsockname()[1] == config.kmip_port
+
+
+def _kmip_listener(config: ServerConfig, sock: socket.socket, core: Core,
+                   commit: Commit) -> Callable[[], Awaitable[None]]:
+    """The KMIP listener of one worker, as a background task of its event loop."""
+    assert config.tls_cert is not None and config.tls_key is not None
+    if config.kmip_client_ca is None:
+        raise ConfigError("KMIP needs --kmip-client-ca")
+    tls = mutual_tls_context(config.tls_cert, config.tls_key, config.kmip_client_ca)
+    app = KmipApp(core, config.kmip_region)
+
+    async def serve_kmip() -> None:
+        try:
+            await serve_frames(sock, tls, app, commit)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("the KMIP listener stopped")
+            raise
+    return serve_kmip
+
+
+def shared_commit(commit: Commit) -> Commit:
+    """One commit for several listeners, each with its own group commit. A failed write drops every pending event,
+    also those of another listener's answers; so a failure also fails every other commit that runs in the same
+    turn of the event loop (the turn whose answers were in that batch), and none after it."""
+    failed: list[Exception] = []
+
+    def run(done: Done) -> None:
+        if failed:
+            done(failed[0])
+            return
+
+        def finished(error: Exception | None) -> None:
+            if error is not None and not failed:
+                failed.append(error)
+                asyncio.get_running_loop().call_soon(failed.clear)
+            done(error)
+        commit(finished)
+    return run
 
 
 def serve_worker(config: ServerConfig, sockets: list[tuple[socket.socket, bool]], model: KmsModel,
@@ -74,7 +137,7 @@ def serve_worker(config: ServerConfig, sockets: list[tuple[socket.socket, bool]]
     tls: ssl.SSLContext | None = None
     if config.tls_cert and config.tls_key:
         tls = server_ssl_context(config.tls_cert, config.tls_key)
-    served = [(sock, tls if is_tls else None) for sock, is_tls in sockets]
+    served = [(sock, tls if is_tls else None) for sock, is_tls in sockets if not _is_kmip(sock, config)]
     on_start = [follow_supervisor(channel, core)]
     if run_scheduler:
         on_start.append(_scheduler(core, config.scheduler_interval, config.audit_retention_days))
@@ -97,8 +160,10 @@ def serve_worker(config: ServerConfig, sockets: list[tuple[socket.socket, bool]]
             router.end_of_turn()
         done(None)
 
+    commit = shared_commit(end_of_turn)
+    on_start += [_kmip_listener(config, sock, core, commit) for sock, _ in sockets if _is_kmip(sock, config)]
     try:
-        http.run(router, served, background=on_start, commit=end_of_turn, commit_failed=router.audit_failed)
+        http.run(router, served, background=on_start, commit=commit, commit_failed=router.audit_failed)
     finally:
         core.close()
 

@@ -22,8 +22,10 @@ from strongroom.service.key_import import KeyImportService
 from strongroom.service.keyring import KeyRing
 from strongroom.service.keys import KeyService
 from strongroom.service.mac import MacService
+from strongroom.service.managed_objects import ManagedObjects
 from strongroom.service.mounts import Mounts
 from strongroom.service.named_keys import NamedKeyService
+from strongroom.service.object_use import ObjectUse
 from strongroom.service.path_policies import PathPolicies
 from strongroom.service.principals import Principals
 from strongroom.service.quotas import Quotas
@@ -66,6 +68,8 @@ class Core:
         self.admin = AdminService(self.principals, self.credentials, self.authz, operator_account)
         self.front_door = FrontDoor(self._secrets, self.quotas, self.audit)
         self.named_keys = NamedKeyService(store, self._ring, self._secrets, self.authz, self.clock, self.limits)
+        self.managed_objects = ManagedObjects(store, self._ring, self._secrets, self.authz, self.clock, self.limits)
+        self.object_use = ObjectUse(self.managed_objects, self._ring, self._secrets, self.authz)
         self.rotation = RotationService(store, self._ring, self.keys, self.clock, self.limits, self.named_keys)
         self.tokens = Tokens(store, self.clock, self._caches)
         self.client_certificates = ClientCertificates(store, self.clock, self._caches)

@@ -219,9 +219,9 @@ def test_a_bad_batch_item_fails_alone() -> None:
 
 def test_operations_without_a_model_decode_raw() -> None:
     (item,) = decode_request(
-        request(KMIP_1_4, batch_item(Operation.RNG_RETRIEVE, integer(Tag.DATA_LENGTH, 32)))
+        request(KMIP_1_4, batch_item(Operation.RNG_SEED, ttlv.byte_string(Tag.DATA, b"seed")))
     ).batch_items
-    assert item.payload == RawRequest(Operation.RNG_RETRIEVE, (integer(Tag.DATA_LENGTH, 32),))
+    assert item.payload == RawRequest(Operation.RNG_SEED, (ttlv.byte_string(Tag.DATA, b"seed"),))
 
 
 def test_an_omitted_identifier_is_the_id_placeholder() -> None:

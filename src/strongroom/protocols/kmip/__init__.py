@@ -1,8 +1,10 @@
-"""The KMIP adapter's protocol layer: TTLV codec, message model and framing (no server yet).
+"""The KMIP adapter: TTLV codec, message model and framing, and the server side over the core (:mod:`.app`).
 
 A server loop reads a frame (:mod:`.framing`), decodes it (:func:`decode_request`), answers each batch item
 with a :class:`ResponseBatchItem`, and writes :func:`encode_response` of a :class:`ResponseMessage` built
 with :func:`response_header_for`. A message refused whole is answered with :func:`error_response`.
+``app.KmipApp`` does that for the listener: authentication by client certificate, one operations table
+(:mod:`.operations`), the batch rules (:mod:`.batch`), the error table (:mod:`.results`) and the audit trail.
 """
 
 from strongroom.protocols.kmip.errors import FramingError, KmipError, MessageError, TtlvError

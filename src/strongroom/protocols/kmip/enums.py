@@ -462,6 +462,14 @@ class LinkType(IntEnum):
     WRAPPING_KEY_LINK = 0x10E
 
 
+class ValidityIndicator(IntEnum):
+    """What Signature Verify and MAC Verify answer."""
+
+    VALID = 0x01
+    INVALID = 0x02
+    UNKNOWN = 0x03
+
+
 class StorageStatusMask(IntFlag):
     """An Integer bit mask used by Locate."""
 

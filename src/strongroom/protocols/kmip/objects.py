@@ -7,7 +7,7 @@ refuse it by type rather than fail to decode it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from strongroom.protocols.kmip import attributes as attrs
 from strongroom.protocols.kmip.enums import (
@@ -151,7 +151,7 @@ class KeyValue:
     """The unwrapped Key Value: Key Material (bytes, or the children of a transparent-key structure) plus the
     attributes the key block carries with it."""
 
-    key_material: bytes | tuple[Item, ...]
+    key_material: bytes | tuple[Item, ...] = field(repr=False)  # secret: never printed
     attributes: tuple[attrs.Attribute, ...] = ()
 
     @classmethod
@@ -292,7 +292,7 @@ class SecretData:
 @dataclass(frozen=True, slots=True)
 class OpaqueObject:
     opaque_data_type: int
-    opaque_data_value: bytes
+    opaque_data_value: bytes = field(repr=False)
     object_type = ObjectType.OPAQUE_OBJECT
 
     def to_item(self, version: ProtocolVersion) -> Item:

@@ -7,7 +7,7 @@ Unique Identifier is None: in a batch it means the ID Placeholder (the id the pr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from strongroom.protocols.kmip import attributes as attrs
@@ -291,7 +291,7 @@ class EncryptRequest:
     operation: ClassVar[Operation] = Operation.ENCRYPT
     unique_identifier: str | None = None
     cryptographic_parameters: objects.CryptographicParameters | None = None
-    data: bytes | None = None
+    data: bytes | None = field(default=None, repr=False)
     iv_counter_nonce: bytes | None = None
     correlation_value: bytes | None = None
     init_indicator: bool | None = None
@@ -308,7 +308,7 @@ class DecryptRequest:
     operation: ClassVar[Operation] = Operation.DECRYPT
     unique_identifier: str | None = None
     cryptographic_parameters: objects.CryptographicParameters | None = None
-    data: bytes | None = None
+    data: bytes | None = field(default=None, repr=False)
     iv_counter_nonce: bytes | None = None
     correlation_value: bytes | None = None
     init_indicator: bool | None = None
@@ -336,6 +336,130 @@ def _crypto_fields(fields: Fields) -> dict[str, object]:
         "final_indicator": fields.maybe(Tag.FINAL_INDICATOR, B),
         "authenticated_encryption_additional_data": fields.maybe(Tag.AUTHENTICATED_ENCRYPTION_ADDITIONAL_DATA, BS),
     }
+
+
+def _template(fields: Fields, version: ProtocolVersion, tag_1x: Tag, tag_2x: Tag) -> tuple[attrs.Attribute, ...]:
+    """One of Create Key Pair's attribute groups: a Template-Attribute under its own tag (1.x), or an Attributes
+    structure under its own tag (2.x)."""
+    found = fields.maybe_item(tag_2x if version.uses_attributes_structure else tag_1x)
+    if found is None:
+        return ()
+    return attrs.attributes_from_2x(found) if version.uses_attributes_structure else \
+        attrs.template_attribute_from_1x(found)
+
+
+@dataclass(frozen=True, slots=True)
+class CreateKeyPairRequest:
+    operation: ClassVar[Operation] = Operation.CREATE_KEY_PAIR
+    common_attributes: tuple[attrs.Attribute, ...] = ()
+    private_key_attributes: tuple[attrs.Attribute, ...] = ()
+    public_key_attributes: tuple[attrs.Attribute, ...] = ()
+
+    @classmethod
+    def read(cls, fields: Fields, version: ProtocolVersion) -> CreateKeyPairRequest:
+        common = _template(fields, version, Tag.COMMON_TEMPLATE_ATTRIBUTE, Tag.COMMON_ATTRIBUTES)
+        private = _template(fields, version, Tag.PRIVATE_KEY_TEMPLATE_ATTRIBUTE, Tag.PRIVATE_KEY_ATTRIBUTES)
+        public = _template(fields, version, Tag.PUBLIC_KEY_TEMPLATE_ATTRIBUTE, Tag.PUBLIC_KEY_ATTRIBUTES)
+        if version.uses_attributes_structure:
+            for tag in (Tag.COMMON_PROTECTION_STORAGE_MASKS, Tag.PRIVATE_PROTECTION_STORAGE_MASKS,
+                        Tag.PUBLIC_PROTECTION_STORAGE_MASKS):
+                fields.maybe_item(tag, S)
+        return cls(common, private, public)
+
+
+@dataclass(frozen=True, slots=True)
+class ReKeyRequest:
+    operation: ClassVar[Operation] = Operation.REKEY
+    unique_identifier: str | None = None
+    offset: int | None = None
+    """Seconds from the new key's initial date to its activation date (an Interval)."""
+    attributes: tuple[attrs.Attribute, ...] = ()
+
+    @classmethod
+    def read(cls, fields: Fields, version: ProtocolVersion) -> ReKeyRequest:
+        uid = _uid(fields)
+        offset = fields.maybe(Tag.OFFSET, IV)
+        attributes = attrs.read_attributes(fields, version)
+        _protection_storage_masks(fields, version)
+        return cls(uid, offset, attributes)
+
+
+@dataclass(frozen=True, slots=True)
+class SignRequest:
+    """Sign, MAC: ``data`` (or, for Sign, ``digested_data``) under the key, in one part only when the
+    indicators are absent."""
+
+    operation: Operation
+    unique_identifier: str | None = None
+    cryptographic_parameters: objects.CryptographicParameters | None = None
+    data: bytes | None = field(default=None, repr=False)
+    digested_data: bytes | None = None
+    correlation_value: bytes | None = None
+    init_indicator: bool | None = None
+    final_indicator: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyRequest:
+    """Signature Verify, MAC Verify: ``signature`` is the Signature Data or the MAC Data."""
+
+    operation: Operation
+    unique_identifier: str | None = None
+    cryptographic_parameters: objects.CryptographicParameters | None = None
+    data: bytes | None = field(default=None, repr=False)
+    digested_data: bytes | None = None
+    signature: bytes | None = None
+    correlation_value: bytes | None = None
+    init_indicator: bool | None = None
+    final_indicator: bool | None = None
+
+
+def _read_sign(operation: Operation) -> object:
+    def read(fields: Fields, version: ProtocolVersion) -> SignRequest:
+        parameters = fields.maybe_item(Tag.CRYPTOGRAPHIC_PARAMETERS)
+        return SignRequest(
+            operation,
+            _uid(fields),
+            None if parameters is None else objects.CryptographicParameters.from_item(parameters),
+            fields.maybe(Tag.DATA, BS),
+            fields.maybe(Tag.DIGESTED_DATA, BS) if operation is Operation.SIGN else None,
+            fields.maybe(Tag.CORRELATION_VALUE, BS),
+            fields.maybe(Tag.INIT_INDICATOR, B),
+            fields.maybe(Tag.FINAL_INDICATOR, B),
+        )
+    return read
+
+
+def _read_verify(operation: Operation) -> object:
+    signature_tag = Tag.SIGNATURE_DATA if operation is Operation.SIGNATURE_VERIFY else Tag.MAC_DATA
+
+    def read(fields: Fields, version: ProtocolVersion) -> VerifyRequest:
+        parameters = fields.maybe_item(Tag.CRYPTOGRAPHIC_PARAMETERS)
+        return VerifyRequest(
+            operation,
+            _uid(fields),
+            None if parameters is None else objects.CryptographicParameters.from_item(parameters),
+            fields.maybe(Tag.DATA, BS),
+            fields.maybe(Tag.DIGESTED_DATA, BS) if operation is Operation.SIGNATURE_VERIFY else None,
+            fields.maybe(signature_tag, BS),
+            fields.maybe(Tag.CORRELATION_VALUE, BS),
+            fields.maybe(Tag.INIT_INDICATOR, B),
+            fields.maybe(Tag.FINAL_INDICATOR, B),
+        )
+    return read
+
+
+@dataclass(frozen=True, slots=True)
+class RngRetrieveRequest:
+    operation: ClassVar[Operation] = Operation.RNG_RETRIEVE
+    data_length: int
+
+    @classmethod
+    def read(cls, fields: Fields, version: ProtocolVersion) -> RngRetrieveRequest:
+        length = fields.one(Tag.DATA_LENGTH, I)
+        if length < 1:
+            raise MessageError.invalid_field(f"Data Length is {length}")
+        return cls(length)
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,6 +509,11 @@ RequestPayload = (
     | DecryptRequest
     | QueryRequest
     | DiscoverVersionsRequest
+    | CreateKeyPairRequest
+    | ReKeyRequest
+    | SignRequest
+    | VerifyRequest
+    | RngRetrieveRequest
     | RawRequest
 )
 
@@ -406,8 +535,17 @@ _READERS = {
         DecryptRequest,
         QueryRequest,
         DiscoverVersionsRequest,
+        CreateKeyPairRequest,
+        ReKeyRequest,
+        RngRetrieveRequest,
     )
 }
+_READERS.update({
+    Operation.SIGN: _read_sign(Operation.SIGN),  # type: ignore[dict-item]
+    Operation.MAC: _read_sign(Operation.MAC),  # type: ignore[dict-item]
+    Operation.SIGNATURE_VERIFY: _read_verify(Operation.SIGNATURE_VERIFY),  # type: ignore[dict-item]
+    Operation.MAC_VERIFY: _read_verify(Operation.MAC_VERIFY),  # type: ignore[dict-item]
+})
 IDENTIFIER_ONLY = frozenset(
     {
         Operation.ACTIVATE,

@@ -7,7 +7,7 @@ class has ``to_item(version) -> Item`` giving the ``Response Payload`` structure
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from strongroom.protocols.kmip import attributes as attrs
 from strongroom.protocols.kmip import objects
@@ -181,7 +181,7 @@ class EncryptResponse:
 @dataclass(frozen=True, slots=True)
 class DecryptResponse:
     unique_identifier: str
-    data: bytes | None = None
+    data: bytes | None = field(default=None, repr=False)  # plaintext
     correlation_value: bytes | None = None
 
     def to_item(self, version: ProtocolVersion) -> Item:
@@ -192,6 +192,69 @@ class DecryptResponse:
                 _bytes(Tag.CORRELATION_VALUE, self.correlation_value),
             ]
         )
+
+
+@dataclass(frozen=True, slots=True)
+class CreateKeyPairResponse:
+    """``private_attributes``/``public_attributes``: those the server set implicitly; only 1.x carries them."""
+
+    private_key_unique_identifier: str
+    public_key_unique_identifier: str
+    private_attributes: tuple[attrs.Attribute, ...] = ()
+    public_attributes: tuple[attrs.Attribute, ...] = ()
+
+    def to_item(self, version: ProtocolVersion) -> Item:
+        extra: list[Item | None] = []
+        if not version.uses_attributes_structure:
+            for tag, attributes in ((Tag.PRIVATE_KEY_TEMPLATE_ATTRIBUTE, self.private_attributes),
+                                    (Tag.PUBLIC_KEY_TEMPLATE_ATTRIBUTE, self.public_attributes)):
+                extra.append(structure(tag, [attrs.attribute_to_1x(a) for a in attributes]) if attributes else None)
+        return _payload([
+            text_string(Tag.PRIVATE_KEY_UNIQUE_IDENTIFIER, self.private_key_unique_identifier),
+            text_string(Tag.PUBLIC_KEY_UNIQUE_IDENTIFIER, self.public_key_unique_identifier),
+            *extra,
+        ])
+
+
+@dataclass(frozen=True, slots=True)
+class SignResponse:
+    """Sign (``signature`` is Signature Data) and MAC (MAC Data)."""
+
+    unique_identifier: str
+    signature: bytes
+    mac: bool = False
+    correlation_value: bytes | None = None
+
+    def to_item(self, version: ProtocolVersion) -> Item:
+        return _payload([
+            _uid(self.unique_identifier),
+            byte_string(Tag.MAC_DATA if self.mac else Tag.SIGNATURE_DATA, self.signature),
+            _bytes(Tag.CORRELATION_VALUE, self.correlation_value),
+        ])
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResponse:
+    """Signature Verify and MAC Verify."""
+
+    unique_identifier: str
+    validity_indicator: int
+    correlation_value: bytes | None = None
+
+    def to_item(self, version: ProtocolVersion) -> Item:
+        return _payload([
+            _uid(self.unique_identifier),
+            enumeration(Tag.VALIDITY_INDICATOR, self.validity_indicator),
+            _bytes(Tag.CORRELATION_VALUE, self.correlation_value),
+        ])
+
+
+@dataclass(frozen=True, slots=True)
+class RngRetrieveResponse:
+    data: bytes = field(repr=False)
+
+    def to_item(self, version: ProtocolVersion) -> Item:
+        return _payload([byte_string(Tag.DATA, self.data)])
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,5 +316,9 @@ ResponsePayload = (
     | DecryptResponse
     | QueryResponse
     | DiscoverVersionsResponse
+    | CreateKeyPairResponse
+    | SignResponse
+    | VerifyResponse
+    | RngRetrieveResponse
     | RawResponse
 )

@@ -340,7 +340,10 @@ def test_failures_reach_the_client(peer: tuple[ProxyKmipClient, AnsweringMachine
 def test_operations_not_modelled_are_refused_cleanly(peer: tuple[ProxyKmipClient, AnsweringMachine]) -> None:
     client, machine = peer
     with pytest.raises(kexceptions.KmipOperationFailure) as caught:
-        client.mac(b"data", uid="1", algorithm=ke.CryptographicAlgorithm.HMAC_SHA256)
+        client.derive_key(ke.ObjectType.SYMMETRIC_KEY, ["1"], ke.DerivationMethod.HASH,
+                          {"cryptographic_parameters": {"hashing_algorithm": ke.HashingAlgorithm.SHA_256},
+                           "derivation_data": b"data"}, cryptographic_length=128,
+                          cryptographic_algorithm=ke.CryptographicAlgorithm.AES)
     assert caught.value.reason == ke.ResultReason.OPERATION_NOT_SUPPORTED
     assert isinstance(machine.last, RawRequest)
 
