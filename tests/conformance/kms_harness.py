@@ -189,8 +189,22 @@ class ServerProcess:
             kmip_key=self.data_dir / "tls" / "kmip-client-key.pem" if kmip_port else None,
         )
         self._wait_healthy(info)
+        if kmip_port:
+            self._wait_listening(kmip_port)
         self.info = info
         return info
+
+    def _wait_listening(self, port: int, timeout: float = 10.0) -> None:
+        """Until ``port`` accepts connections (the KMIP listener starts with the workers, after /health)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def _wait_healthy(self, info: ServerInfo) -> None:
         assert self.proc is not None

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import socket
 import ssl
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -42,15 +41,6 @@ def kmip_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerInfo
                             extra_args=["--workers", "1"])
     info = process.start()
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", info.kmip_port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
         yield info
     finally:
         process.stop()

@@ -10,7 +10,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,15 +32,6 @@ def kmip_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerInfo
     process = ServerProcess(tmp_path_factory.mktemp("kmip-wire") / "data", kmip=True, extra_args=["--workers", "1"])
     info = process.start()
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", info.kmip_port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
         yield info
     finally:
         process.stop()
