@@ -24,7 +24,7 @@ from strongroom_client.crypto import aead
 from strongroom_client.errors import ConfigurationError, KeyNotFoundError
 from strongroom_client.keyvault.base import Document, KeyVault
 from strongroom_client.keyvault.sqlite import SqliteKeyVault
-from strongroom_client.providers import KmsProvider, RetryPolicy, Transport, build_providers
+from strongroom_client.providers import KmipExchange, KmsProvider, RetryPolicy, Transport, build_providers
 from strongroom_client.query import compile_filter
 
 DEFAULT_CODEC_OPTIONS = CodecOptions(uuid_representation=UuidRepresentation.STANDARD)
@@ -48,7 +48,8 @@ class ClientEncryption:
     {"accessKeyId": …, "secretAccessKey": …}}``, ``{"aws:prod": {"tlsCAFile": …}}``). ``key_vault`` is a
     :class:`KeyVault` or the path of a SQLite file. ``codec_options`` decide how values are turned into BSON
     and back (UUIDs as standard subtype 4 by default). ``dek_cache`` keeps unwrapped data keys (60 s by
-    default). ``kms_transport`` replaces the HTTPS connection to the KMS (tests, proxies).
+    default). ``kms_transport`` replaces the HTTPS connection to the KMS and ``kmip_exchange`` the TLS
+    connection to a KMIP server (tests, proxies).
     """
 
     def __init__(
@@ -62,9 +63,10 @@ class ClientEncryption:
         clock: Callable[[], datetime] = keydoc.utc_now,
         kms_transport: Transport | None = None,
         kms_retry: RetryPolicy | None = None,
+        kmip_exchange: KmipExchange | None = None,
     ) -> None:
         self._providers: dict[str, KmsProvider] = build_providers(
-            kms_providers, kms_tls_options, transport=kms_transport, retry=kms_retry
+            kms_providers, kms_tls_options, transport=kms_transport, retry=kms_retry, kmip_exchange=kmip_exchange
         )
         self._owns_vault = isinstance(key_vault, str | os.PathLike)
         self._vault: KeyVault = SqliteKeyVault(key_vault) if isinstance(key_vault, str | os.PathLike) else key_vault
@@ -107,6 +109,7 @@ class ClientEncryption:
             data_key = bytes(key_material)
         else:
             raise ConfigurationError(f"key_material must be {aead.KEY_BYTES} bytes")
+        master_key_document = provider.provision(master_key_document)
         wrapped = provider.wrap(data_key, master_key_document)
         document = keydoc.new_key_document(keydoc.new_key_id(), wrapped, master_key_document, names, self._clock())
         self._vault.insert(document)
@@ -160,7 +163,7 @@ class ClientEncryption:
             raise ConfigurationError("master_key needs a provider")
         matches = compile_filter(filter)
         target = None if provider is None else self._provider(provider)
-        target_master_key = None if target is None else target.master_key_document(master_key)
+        target_master_key = None if target is None else target.provision(target.master_key_document(master_key))
         changes: list[tuple[Binary, bytes, dict[str, Any]]] = []
         for document in self._vault.documents():
             if not matches(document):

@@ -2,7 +2,8 @@
 
 The callback's key vault is one of the library's own ``KeyVault`` stores, so a key libmongocrypt creates
 lands where ``ClientEncryption`` reads, and the other way round. KMS requests go to an in-process fake
-(``respond``: request bytes to response bytes) or over TLS to a real server (``ca_file``).
+(``respond``: request bytes to response bytes) or over TLS to a real server (``ca_file``; with
+``client_cert``, a ``(certificate, key)`` pair of files, over mutual TLS as KMIP needs).
 """
 
 from __future__ import annotations
@@ -26,11 +27,17 @@ VALUES = CodecOptions(uuid_representation=UuidRepresentation.STANDARD)
 
 class VaultCallback(MongoCryptCallback):
     def __init__(
-        self, vault: KeyVault, respond: Callable[[bytes], bytes] | None = None, ca_file: str | None = None
+        self,
+        vault: KeyVault,
+        respond: Callable[[bytes], bytes] | None = None,
+        ca_file: str | None = None,
+        client_cert: tuple[str, str] | None = None,
     ) -> None:
         self.vault = vault
         self.respond = respond
         self.ssl_ctx = ssl.create_default_context(cafile=ca_file) if ca_file else None
+        if self.ssl_ctx is not None and client_cert is not None:
+            self.ssl_ctx.load_cert_chain(*client_cert)
         self.endpoints: list[str] = []
 
     def kms_request(self, kms_context: Any) -> None:

@@ -76,6 +76,9 @@ def test_local_key_may_be_base64() -> None:
         ({"aws": dict(AWS, region="x")}, "unexpected field 'region'"),
         ({"azure": {"tenantId": "t", "clientId": "c", "clientSecret": "s"}}, "not supported by this library yet"),
         ({"vault": {}}, "invalid KMS provider name"),
+        ({"kmip": {}}, "'endpoint' is required"),
+        ({"kmip": {"endpoint": "kmip.example.test", "keyId": "1"}}, "unexpected field 'keyId'"),
+        ({"kmip": {"endpoint": "kmip.example.test:0"}}, "bad port"),
     ],
 )
 def test_bad_kms_providers(config: dict, message: str) -> None:

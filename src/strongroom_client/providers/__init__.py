@@ -1,24 +1,23 @@
 """KMS providers: building them from ``kms_providers`` and ``kms_tls_options``.
 
-Each kind is one module (``local.py``, ``aws.py``); adding azure, gcp or kmip is one more module and one more
-line in :data:`_BUILDERS`.
+Each kind is one module (``local.py``, ``aws.py``, ``kmip.py``); adding azure or gcp is one more module and
+one more branch in :func:`build_providers`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from strongroom_client.errors import ConfigurationError
 from strongroom_client.providers.aws import AwsProvider
 from strongroom_client.providers.base import KmsProvider, provider_kind
 from strongroom_client.providers.http import HttpsTransport, RetryPolicy, Transport
+from strongroom_client.providers.kmip import KmipExchange, KmipProvider, TlsExchange
 from strongroom_client.providers.local import LocalProvider
 from strongroom_client.providers.tls import ssl_context
 
-__all__ = ["KmsProvider", "RetryPolicy", "Transport", "build_providers", "provider_kind"]
-
-_NETWORK_KINDS = ("aws",)
+__all__ = ["KmipExchange", "KmsProvider", "RetryPolicy", "Transport", "build_providers", "provider_kind"]
 
 
 def build_providers(
@@ -27,6 +26,7 @@ def build_providers(
     *,
     transport: Transport | None = None,
     retry: RetryPolicy | None = None,
+    kmip_exchange: KmipExchange | None = None,
 ) -> dict[str, KmsProvider]:
     """One provider per entry of ``kms_providers``, keyed by its full name (``"aws:prod"``)."""
     if not isinstance(kms_providers, Mapping) or not kms_providers:
@@ -44,15 +44,12 @@ def build_providers(
             if name in tls_options:
                 raise ConfigurationError(f"kms_tls_options[{name!r}]: the local provider does not use TLS")
             providers[name] = LocalProvider(name, credentials)
-        elif kind in _NETWORK_KINDS:
-            context = ssl_context(name, tls_options.get(name))
-            sender = transport or HttpsTransport(context)
-            providers[name] = _BUILDERS[kind](name, credentials, sender, retry)
+        elif kind == "aws":
+            sender = transport or HttpsTransport(ssl_context(name, tls_options.get(name)))
+            providers[name] = AwsProvider(name, credentials, transport=sender, retry=retry)
+        elif kind == "kmip":
+            exchange = kmip_exchange or TlsExchange(ssl_context(name, tls_options.get(name)))
+            providers[name] = KmipProvider(name, credentials, exchange=exchange, retry=retry)
         else:
             raise ConfigurationError(f"KMS provider kind {kind!r} ({name!r}) is not supported by this library yet")
     return providers
-
-
-_BUILDERS: dict[str, Callable[[str, Mapping[str, Any], Transport, RetryPolicy | None], KmsProvider]] = {
-    "aws": lambda name, creds, sender, retry: AwsProvider(name, creds, transport=sender, retry=retry),
-}

@@ -35,6 +35,11 @@ class KmsProvider(Protocol):
         """The ``masterKey`` document to store for ``master_key`` (the ``create_data_key`` argument)."""
         ...
 
+    def provision(self, master_key: Mapping[str, Any]) -> dict[str, Any]:
+        """The master key document to wrap new data keys under: ``master_key`` itself, unless the provider
+        makes the master key on the KMS when the document names none (``kmip`` without a ``keyId``)."""
+        ...
+
     def wrap(self, data_key: bytes, master_key: Mapping[str, Any]) -> bytes:
         """Encrypt a 96-byte data key under the master key; the result is stored as ``keyMaterial``."""
         ...

@@ -13,10 +13,12 @@ import ssl
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from strongroom_client.errors import KmsError
 
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -79,8 +81,7 @@ class RetryPolicy:
         """The first response that is not retryable, or the last one; :class:`KmsError` if the network
         failed on the final attempt. ``make_request`` is called per attempt (signatures carry a time)."""
         for attempt in range(self.max_retries + 1):
-            if attempt:
-                self.sleep(min(self.max_delay, self.base_delay * 2 ** (attempt - 1)) * self.jitter())
+            self._pause(attempt)
             request = make_request()
             try:
                 response = transport(request)
@@ -96,3 +97,22 @@ class RetryPolicy:
             if response.status not in retry_statuses or attempt == self.max_retries:
                 return response
         raise AssertionError("unreachable")
+
+    def call(self, attempt: Callable[[], T], where: str, *, retries: int | None = None) -> T:
+        """``attempt()``, tried again on a network error up to ``retries`` (default ``max_retries``) more times;
+        :class:`KmsError` naming ``where`` if the last try failed too."""
+        retries = self.max_retries if retries is None else retries
+        for tried in range(retries + 1):
+            self._pause(tried)
+            try:
+                return attempt()
+            except ssl.SSLCertVerificationError as exc:
+                raise KmsError(f"{where}: TLS verification failed: {exc}") from None
+            except OSError as exc:
+                if tried == retries:
+                    raise KmsError(f"{where}: {exc}") from None
+        raise AssertionError("unreachable")
+
+    def _pause(self, attempt: int) -> None:
+        if attempt:
+            self.sleep(min(self.max_delay, self.base_delay * 2 ** (attempt - 1)) * self.jitter())

@@ -44,6 +44,9 @@ class LocalProvider:
         check_fields(f"master key for {self._name!r}", given, (), ())
         return {"provider": self._name}
 
+    def provision(self, master_key: Mapping[str, Any]) -> dict[str, Any]:
+        return dict(master_key)
+
     def wrap(self, data_key: bytes, master_key: Mapping[str, Any]) -> bytes:
         return aead.encrypt(self._key, check_data_key(data_key, self._name), b"", deterministic=False)
 
