@@ -139,3 +139,46 @@ def test_a_client_without_a_certificate_is_refused(tls, tmp_path):
 
     assert asyncio.run(with_server(server_tls, echo, None, body)) == b""
     assert echo.peers == []  # the message never reached the handler
+
+
+class SlowFirst(Echo):
+    """Asks for slow work before messages starting with ``slow``; records which thread ran it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.work_threads: list[int] = []
+        self.handled: list[bytes] = []
+
+    def slow_work(self, message: bytes, peer_certificate: bytes | None):  # type: ignore[no-untyped-def]
+        if not message[8:].startswith(b"slow"):
+            return None
+
+        def work() -> None:
+            import threading
+            import time
+            time.sleep(0.2)
+            self.work_threads.append(threading.get_ident())
+        return work
+
+    def handle(self, message: bytes, peer_certificate: bytes | None, client_ip: str) -> FrameAnswer:
+        self.handled.append(message[8:])
+        return super().handle(message, peer_certificate, client_ip)
+
+
+def test_slow_work_runs_off_the_loop_and_later_messages_wait_for_it(tls):
+    import threading
+    server_tls, client_tls, _ = tls
+    handler = SlowFirst()
+
+    async def body(port: int) -> list[bytes]:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=client_tls, server_hostname="127.0.0.1")
+        writer.write(frame(b"slow") + frame(b"fast"))
+        await writer.drain()
+        got = [await reader.readexactly(7), await reader.readexactly(7)]
+        writer.close()
+        return got
+
+    loop_thread = threading.get_ident()
+    assert asyncio.run(with_server(server_tls, handler, None, body)) == [b"re:slow", b"re:fast"]
+    assert handler.handled == [b"slow", b"fast"]
+    assert len(handler.work_threads) == 1 and handler.work_threads[0] != loop_thread

@@ -53,7 +53,10 @@ class FrameAnswer:
 
 class FrameHandler(Protocol):
     """The adapter. It may also have ``check_header(header: bytes) -> str | None``: why a message whose first 8
-    bytes are ``header`` cannot be one of its messages (refused at once, before its body is awaited)."""
+    bytes are ``header`` cannot be one of its messages (refused at once, before its body is awaited); and
+    ``slow_work(message, peer_certificate) -> Callable[[], None] | None``: work the message will need that would
+    stall the event loop (making an RSA key), which the listener runs in a worker thread before ``handle``, holding
+    back the connection's later messages meanwhile."""
 
     def handle(self, message: bytes, peer_certificate: bytes | None, client_ip: str) -> Reply: ...
 
@@ -73,6 +76,10 @@ class FrameProtocol(asyncio.Protocol):
                  connections: set[FrameProtocol]) -> None:
         self._handler = handler
         self._check_header: Callable[[bytes], str | None] | None = getattr(handler, "check_header", None)
+        self._slow_work: Callable[[bytes, bytes | None], Callable[[], None] | None] | None = getattr(
+            handler, "slow_work", None)
+        self._waiting = False  # slow work of a message is running: later messages stay in the buffer
+        self._slow_task: asyncio.Future[None] | None = None
         self._answers = answers
         self._connections = connections
         self._transport: asyncio.Transport | None = None
@@ -99,7 +106,10 @@ class FrameProtocol(asyncio.Protocol):
         if self._closing:
             return
         self._buffer += data
-        while len(self._buffer) >= HEADER_BYTES and not self._closing:
+        self._take_messages()
+
+    def _take_messages(self) -> None:
+        while len(self._buffer) >= HEADER_BYTES and not self._closing and not self._waiting:
             size = HEADER_BYTES + int.from_bytes(self._buffer[4:8], "big")
             if size > HEADER_BYTES + MAX_MESSAGE_BYTES:
                 self._refuse(f"the message is larger than {MAX_MESSAGE_BYTES} bytes")
@@ -112,7 +122,27 @@ class FrameProtocol(asyncio.Protocol):
                 return
             message = bytes(self._buffer[:size])
             del self._buffer[:size]
-            self._answer(message)
+            work = self._slow_work(message, self._peer_certificate) if self._slow_work else None
+            if work is None:
+                self._answer(message)
+            else:
+                self._waiting = True
+                self._slow_task = asyncio.ensure_future(self._answer_after(work, message))
+
+    async def _answer_after(self, work: Callable[[], None], message: bytes) -> None:
+        if self._transport is not None:
+            self._transport.pause_reading()
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, work)
+        except Exception:  # the handler then does the work itself
+            log.exception("slow work before a message failed")
+        self._waiting = False
+        if self._transport is None:
+            return
+        self._answer(message)
+        if not self._closing:
+            self._transport.resume_reading()
+            self._take_messages()
 
     def _answer(self, message: bytes) -> None:
         answer: Reply

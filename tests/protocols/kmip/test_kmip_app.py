@@ -479,3 +479,26 @@ def test_mutated_messages_always_get_a_kmip_answer(kmip, caplog) -> None:
         assert decode_response(answer.data).batch_items  # a well-formed answer, whatever came in
     faults = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert not faults, [r.getMessage() for r in faults]  # and never a fault of ours
+
+
+def _key_pair_request(algorithm: int, length: int) -> bytes:
+    return request(KMIP_1_2, batch_item(Operation.CREATE_KEY_PAIR, structure(Tag.COMMON_TEMPLATE_ATTRIBUTE, [
+        attribute("Cryptographic Algorithm", enumeration(Tag.CRYPTOGRAPHIC_ALGORITHM, algorithm)),
+        attribute("Cryptographic Length", integer(Tag.CRYPTOGRAPHIC_LENGTH, length))])))
+
+
+def test_rsa_key_pairs_are_made_first_off_the_loop_for_bound_clients_only(kmip, core, monkeypatch,
+                                                                          tmp_path: Path) -> None:
+    made: list[str] = []
+    monkeypatch.setattr(core, "make_key_ahead", made.append)
+    rsa_3072 = _key_pair_request(4, 3072)
+    work = kmip.app.slow_work(rsa_3072, kmip.cert)
+    assert work is not None
+    work()
+    assert made == ["RSA_3072"]
+    assert kmip.app.slow_work(_key_pair_request(6, 256), kmip.cert) is None  # EC keys are quick
+    assert kmip.app.slow_work(_key_pair_request(4, 1000), kmip.cert) is None  # refused later by the handler
+    assert kmip.app.slow_work(rsa_3072, None) is None
+    stranger, _ = issue_client_certificate(tmp_path / "tls", "stranger")  # same CA, never bound
+    assert kmip.app.slow_work(rsa_3072, der(stranger)) is None
+    assert kmip.app.slow_work(request(KMIP_1_2, batch_item(Operation.QUERY)), kmip.cert) is None

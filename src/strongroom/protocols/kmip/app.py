@@ -23,7 +23,8 @@ from strongroom.protocols.audit_record import RequestSource, audit_event
 from strongroom.protocols.kmip import operations
 from strongroom.protocols.kmip.batch import Answered, run_batch
 from strongroom.protocols.kmip.call import BatchState, Call
-from strongroom.protocols.kmip.enums import ResultReason, ResultStatus
+from strongroom.protocols.kmip.conversions import asymmetric_spec
+from strongroom.protocols.kmip.enums import Operation, ResultReason, ResultStatus
 from strongroom.protocols.kmip.errors import FramingError, KmipError
 from strongroom.protocols.kmip.framing import MAX_MESSAGE_SIZE, message_size
 from strongroom.protocols.kmip.messages import (
@@ -37,7 +38,9 @@ from strongroom.protocols.kmip.messages import (
     error_response,
     response_header_for,
 )
-from strongroom.protocols.kmip.results import INTERNAL_MESSAGE, reason_for
+from strongroom.protocols.kmip.request_payloads import CreateKeyPairRequest
+from strongroom.protocols.kmip.results import INTERNAL_MESSAGE, Refusal, reason_for
+from strongroom.protocols.kmip.templates import read_template
 from strongroom.protocols.kmip.version import KMIP_1_0
 from strongroom.service.core import Core
 
@@ -45,6 +48,7 @@ log = logging.getLogger("strongroom.kmip")
 
 EVENT_SOURCE = "kmip.strongroom"
 AUDIT_FAILED = "the audit trail could not be written; retry"
+_CREATE_KEY_PAIR = bytes.fromhex("42005c0500000004") + int(Operation.CREATE_KEY_PAIR).to_bytes(4, "big")
 
 
 @dataclass(slots=True)
@@ -71,6 +75,27 @@ class KmipApp:
         except FramingError as error:
             return error.detail
         return None
+
+    def slow_work(self, message: bytes, peer_certificate: bytes | None) -> Callable[[], None] | None:
+        """Making the RSA keys of this message's Create Key Pair items (up to a second each), for the listener to run
+        in a worker thread (``Core.make_key_ahead``). Only for a client whose certificate is bound: nobody else can
+        make the server generate."""
+        if _CREATE_KEY_PAIR not in message or peer_certificate is None:
+            return None
+        try:
+            self.core.client_certificates.authenticate(peer_certificate)
+            request = decode_request(message)
+        except (KmipError, StrongroomError):
+            return None
+        specs = [spec for item in request.batch_items if isinstance(item.payload, CreateKeyPairRequest)
+                 for spec in [_rsa_spec(item.payload)] if spec is not None]
+        if not specs:
+            return None
+
+        def make_keys() -> None:
+            for spec in specs:
+                self.core.make_key_ahead(spec)
+        return make_keys
 
     def refuse(self, reason: str) -> bytes | None:
         return encode_response(error_response(FramingError(reason)))
@@ -170,6 +195,15 @@ class KmipApp:
             admin=False, ctx=None, params={"protocolVersion": str(version)}, response=None,
             error_code=_reason_name(error.reason), error_message=error.detail, protocol="kmip",
             event_source=EVENT_SOURCE, read_only=True))
+
+
+def _rsa_spec(payload: CreateKeyPairRequest) -> str | None:
+    try:
+        private = read_template(payload.private_key_attributes, read_template(payload.common_attributes))
+        spec = asymmetric_spec(private.algorithm, private.length)
+    except (Refusal, KmipError):
+        return None
+    return spec if spec.startswith("RSA_") else None
 
 
 class _NoCertificate(Exception):
