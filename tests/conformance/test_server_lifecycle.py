@@ -197,6 +197,8 @@ def test_server_refuses_a_busy_port(server: ServerInfo, tmp_path: Path) -> None:
         str(server.port),
         "--tls-port",
         str(free_port()),
+        "--kmip-port",
+        "0",
     ]
     try:
         proc = subprocess.run(cmd, env=clean_env(), capture_output=True, text=True, timeout=30)

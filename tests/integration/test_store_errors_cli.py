@@ -16,7 +16,7 @@ def strongroom(*args: str) -> subprocess.CompletedProcess[str]:
 
 def server(data_dir: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return strongroom("server", "--dev", "--data-dir", str(data_dir), "--port", str(free_port()), "--tls-port", "0",
-                      "--workers", "1", *extra)
+                      "--kmip-port", "0", "--workers", "1", *extra)
 
 
 def test_a_corrupted_sqlite_file_stops_the_server_with_a_clear_message(tmp_path: Path) -> None:

@@ -100,7 +100,7 @@ def test_a_database_copied_without_its_key_file_reveals_nothing(tmp_path: Path) 
     # --dev makes itself a new root key file, which does not unwrap the copy's KEK: a clear refusal to start
     started = subprocess.run(
         [sys.executable, "-m", "strongroom", "server", "--dev", "--data-dir", str(stolen), "--port", str(free_port()),
-         "--tls-port", "0"], capture_output=True, text=True, timeout=60, env=clean_env())
+         "--tls-port", "0", "--kmip-port", "0"], capture_output=True, text=True, timeout=60, env=clean_env())
     assert started.returncode == 2 and "does not unwrap this data store's key-encryption key" in started.stderr
     assert logical_dump(stolen) == before, "a failed unseal wrote to the database"
     assert not (stolen / "control.sock").exists()
