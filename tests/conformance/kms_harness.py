@@ -57,8 +57,10 @@ def no_ambient_aws_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     mp.undo()
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """The current environment minus every AWS_* variable (none may leak into a test), plus ``extra``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    """The current environment minus every AWS_* variable and every server option set as STRONGROOM_* (none may
+    leak into a test), plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")
+           and (not k.startswith("STRONGROOM_") or k.startswith("STRONGROOM_TEST_"))}
     env["AWS_EC2_METADATA_DISABLED"] = "true"
     env.update(extra)
     return env

@@ -71,5 +71,6 @@ def test_unknown_quota_or_limit_names_are_refused_at_start(tmp_path) -> None:
     from kms_harness import clean_env
 
     done = subprocess.run([sys.executable, "-m", "strongroom", "server", "--dev", "--data-dir", str(tmp_path),
-                           "--kmip-port", "0", "--quota", "Encrypts=5"], capture_output=True, text=True, timeout=60, env=clean_env())
+                           "--kmip-port", "0", "--quota", "Encrypts=5"],
+                          capture_output=True, text=True, timeout=60, env=clean_env())
     assert done.returncode == 2 and "unknown quota 'Encrypts'" in done.stderr

@@ -4,18 +4,19 @@ point."""
 from __future__ import annotations
 
 import argparse
-import os
+import sys
 
 from strongroom.cli import audit, backup, credentials, kmip_clients, operator, principals, server, tokens
+from strongroom.cli.environment import apply_environment
 from strongroom.server import logs
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="strongroom", description="A self-hosted key management service.")
-    parser.add_argument("--log-level", default=os.environ.get("STRONGROOM_LOG_LEVEL", "INFO"),
-                        help="DEBUG, INFO, WARNING or ERROR (default INFO)")
-    parser.add_argument("--log-format", choices=("json", "text"),
-                        default=os.environ.get("STRONGROOM_LOG_FORMAT", "json"), help="default json")
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR (default INFO)")
+    parser.add_argument("--log-format", choices=("json", "text"), default=None,
+                        help="default: text on a terminal, else JSON lines")
+    apply_environment(parser)
     commands = parser.add_subparsers(dest="command", required=True)
     server.add_parser(commands)
     credentials.add_parser(commands)
@@ -25,10 +26,11 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_parsers(commands)
     tokens.add_parser(commands)
     kmip_clients.add_parser(commands)
+    apply_environment(commands.choices["server"])  # every server option, for containers and CI
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logs.configure(args.log_level, args.log_format)
+    logs.configure(args.log_level, args.log_format or ("text" if sys.stderr.isatty() else "json"))
     return args.run(args)

@@ -6,12 +6,19 @@ import argparse
 import os
 import ssl
 import sys
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 
 from strongroom.cli.common import data_dir_argument, database_argument
 from strongroom.errors import StrongroomError
-from strongroom.server.config import DEFAULT_KMIP_PORT, ConfigError, ServerConfig, env_path
+from strongroom.server.config import (
+    DEFAULT_DATA_DIR,
+    DEFAULT_KMIP_PORT,
+    DEFAULT_REGION,
+    ConfigError,
+    ServerConfig,
+)
 from strongroom.server.dev import (
     DEFAULT_DEV_ACCOUNT,
     DevKmipClient,
@@ -31,29 +38,31 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p = commands.add_parser("server", help="run the KMS server")
     p.add_argument("--dev", action="store_true",
                    help="development mode: create a root key, TLS material and a dev account as needed")
+    p.add_argument("--in-memory", action="store_true",
+                   help="with --dev: keep everything in a RAM-backed temporary directory (/dev/shm), removed when the "
+                        "server stops; for throwaway CI runs (same semantics, nothing on disk)")
     data_dir_argument(p)
     database_argument(p)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="plain HTTP port (default 8080)")
     p.add_argument("--tls-port", type=int, default=8443, help="HTTPS port (default 8443; 0 disables)")
-    p.add_argument("--workers", type=int, default=int(os.environ.get("STRONGROOM_WORKERS", os.cpu_count() or 1)),
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                    help="worker processes (default: the number of cores)")
-    p.add_argument("--root-key-file", type=Path, default=env_path("STRONGROOM_ROOT_KEY_FILE"),
+    p.add_argument("--root-key-file", type=Path,
                    help="file holding the root key (mode 0600)")
     p.add_argument("--root-of-trust", choices=("file", "shamir", "pkcs11", "kms"),
-                   default=os.environ.get("STRONGROOM_ROOT_OF_TRUST"),
                    help="what unlocks the key store (default: the --config file's kind, else file)")
-    p.add_argument("--config", type=Path, default=env_path("STRONGROOM_CONFIG"),
+    p.add_argument("--config", type=Path,
                    help="TOML file with a [root_of_trust] table (see docs/root-of-trust.md)")
-    p.add_argument("--control-socket", type=Path, default=env_path("STRONGROOM_CONTROL_SOCKET"),
+    p.add_argument("--control-socket", type=Path,
                    help="the operator socket (default DATA_DIR/control.sock)")
-    p.add_argument("--tls-cert", type=Path, default=env_path("STRONGROOM_TLS_CERT"),
+    p.add_argument("--tls-cert", type=Path,
                    help="PEM certificate chain for HTTPS")
-    p.add_argument("--tls-key", type=Path, default=env_path("STRONGROOM_TLS_KEY"), help="PEM private key for HTTPS")
-    p.add_argument("--kmip-port", type=int, default=_env_int("STRONGROOM_KMIP_PORT"),
+    p.add_argument("--tls-key", type=Path, help="PEM private key for HTTPS")
+    p.add_argument("--kmip-port", type=int,
                    help=f"KMIP port (TTLV over mutual TLS with the HTTPS certificate; default {DEFAULT_KMIP_PORT} "
                         "in --dev, else off; 0 disables)")
-    p.add_argument("--kmip-client-ca", type=Path, default=env_path("STRONGROOM_KMIP_CLIENT_CA"),
+    p.add_argument("--kmip-client-ca", type=Path,
                    help="PEM CA certificate(s) whose client certificates KMIP accepts (default in --dev: the dev CA); "
                         "bind each client's certificate to a principal with `strongroom kmip-clients`")
     p.add_argument("--scheduler-interval", type=float, default=60.0,
@@ -69,19 +78,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
                    help="wait for the disk before answering (audit events then survive a machine crash, not only "
                         "a process crash; costs one fsync per batch of requests)")
     p.add_argument("--access-log", action="store_true",
-                   default=os.environ.get("STRONGROOM_ACCESS_LOG", "") not in ("", "0", "false"),
                    help="log one line per request (at INFO) besides its audit event; off by default: the audit "
                         "trail already records every request, and under load the lines outgrow the store")
     p.add_argument("--audit-retention-days", type=float, default=365.0,
                    help="audit events older than this are purged by the scheduler (default 365)")
-    p.add_argument("--operator-account", default=os.environ.get("STRONGROOM_OPERATOR_ACCOUNT"),
+    p.add_argument("--operator-account",
                    help="the account whose root administers every account (default in --dev: the dev account)")
     p.set_defaults(run=run)
-
-
-def _env_int(name: str) -> int | None:
-    value = os.environ.get(name, "").strip()
-    return int(value) if value.isdigit() else None
 
 
 def _kmip_port(args: argparse.Namespace) -> tuple[int, bool]:
@@ -102,6 +105,19 @@ def _setting(cast):  # type: ignore[no-untyped-def]
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.in_memory:
+        return _run(args)
+    if not args.dev or args.database or args.data_dir != DEFAULT_DATA_DIR:
+        print("strongroom: --in-memory needs --dev and keeps its own data directory: give no --data-dir or "
+              "--database", file=sys.stderr)
+        return 2
+    ram = Path("/dev/shm")
+    with tempfile.TemporaryDirectory(prefix="strongroom-", dir=ram if os.access(ram, os.W_OK) else None) as where:
+        args.data_dir = Path(where) / "data"
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     kmip_port, kmip_optional = _kmip_port(args)
     config = ServerConfig(
         data_dir=args.data_dir, dev=args.dev, host=args.host, port=args.port, tls_port=args.tls_port,
@@ -195,19 +211,36 @@ def _check_tls_material(config: ServerConfig) -> None:
 
 
 def _announce_dev(config: ServerConfig, account, kmip: DevKmipClient | None) -> None:  # type: ignore[no-untyped-def]
-    tls = f"https://{config.host}:{config.tls_port}" if config.tls_port else "(disabled)"
-    kmip_lines = "  KMIP:        (disabled)\n"
+    print(dev_banner(config, account, kmip), flush=True)
+
+
+def dev_banner(config: ServerConfig, account, kmip: DevKmipClient | None) -> str:  # type: ignore[no-untyped-def]
+    """Every endpoint and credential of the dev server, and ``export`` lines to paste into a shell."""
+    http = f"http://{config.host}:{config.port}"
+    ca = (config.data_dir / "tls" / "ca.pem").resolve()
+    tls = f"https://{config.host}:{config.tls_port}   (CA: {ca})" if config.tls_port else "(disabled)"
+    kmip_line = "(disabled)"
+    exports = [f"export AWS_ACCESS_KEY_ID={account.access_key_id} AWS_SECRET_ACCESS_KEY={account.secret_access_key}",
+               f"export AWS_DEFAULT_REGION={DEFAULT_REGION} AWS_ENDPOINT_URL={http}",
+               f"export BAO_ADDR={http} BAO_TOKEN={account.vault_token} VAULT_ADDR={http} "
+               f"VAULT_TOKEN={account.vault_token}"]
     if kmip is not None:
-        kmip_lines = (f"  KMIP:        {config.host}:{config.kmip_port}   (mutual TLS; CA: {config.kmip_client_ca})\n"
-                      f"               client certificate: {kmip.certificate}\n"
-                      f"               client key:         {kmip.key}\n")
-    print(f"""Strongroom dev server
-  HTTP:        http://{config.host}:{config.port}
-  HTTPS:       {tls}   (CA: {config.data_dir / 'tls' / 'ca.pem'})
-  account:     {account.account_id}
-  access key:  {account.access_key_id}
-  secret key:  {account.secret_access_key}
-  credentials: {config.data_dir / 'dev-credentials'}   (AWS shared-credentials format)
-  Vault API:   BAO_ADDR=http://{config.host}:{config.port}  VAULT_TOKEN/BAO_TOKEN={account.vault_token}
-               (the token is also in {config.data_dir / 'dev-vault-token'})
-{kmip_lines}""", flush=True)
+        kmip_line = f"{config.host}:{config.kmip_port}   (mutual TLS: the client certificate in KMIP_CERT below)"
+        exports.append(f"export KMIP_ADDR={config.host}:{config.kmip_port} "
+                       f"KMIP_CERT={Path(kmip.certificate).resolve()} KMIP_KEY={Path(kmip.key).resolve()} "
+                       f"KMIP_CA={Path(str(config.kmip_client_ca)).resolve()}")
+    lines = [
+        "Strongroom dev server",
+        f"  AWS KMS API: {http}   (region {DEFAULT_REGION}, account {account.account_id})",
+        f"  HTTPS:       {tls}",
+        f"  Vault API:   {http}   (token in {config.data_dir / 'dev-vault-token'})",
+        f"  KMIP:        {kmip_line}",
+        f"  access key:  {account.access_key_id}",
+        f"  secret key:  {account.secret_access_key}",
+        f"  credentials: {config.data_dir / 'dev-credentials'}   (AWS shared-credentials format)",
+        "",
+        "Paste into a shell to use the AWS CLI, boto3, bao/vault and KMIP clients:",
+        *(f"  {line}" for line in exports),
+        "",
+    ]
+    return "\n".join(lines)

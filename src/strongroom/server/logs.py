@@ -33,11 +33,22 @@ _json_access = False  # JSON access lines are written directly: the logging mach
 _pending_access: list[str] = []  # JSON access lines of this event-loop turn, written by ``flush_access``
 
 
+class TextFormatter(logging.Formatter):
+    """For people at a terminal: time, level, logger, message, then the record's extra facts as ``key=value``."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        facts = " ".join(f"{k}={v}" for k, v in vars(record).items() if k not in _STANDARD and v is not None)
+        return f"{line}  {facts}" if facts else line
+
+
 def configure(level: str, fmt: str) -> None:
     global _json_access
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else
-                         logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
