@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Callable
 
@@ -262,7 +263,7 @@ def test_header_cache_is_bounded() -> None:
     v = verifier()
     auth = mongo_request().headers["authorization"]
     for i in range(5000):
-        v._header(auth.replace(", Signature", f", X={i}, Signature"))
+        v._header(auth.replace("AKIAIOSFODNN7EXAMPLE", f"AKIA{i:016d}"))
     assert 0 < len(v._headers) <= 4096
 
 
@@ -458,3 +459,27 @@ def test_content_sha256_must_be_the_body_hash(declared: str) -> None:
     error = refused(request, verifier(stamp_epoch(request)))
     assert (error.code, error.status) == ("InvalidSignatureException", 400)
     assert "x-amz-content-sha256" in error.message
+
+
+@pytest.mark.parametrize("component", ["Credential", "SignedHeaders", "Signature"])
+@pytest.mark.parametrize("valid_copy", ["first", "last"])
+def test_a_repeated_component_is_refused_wherever_the_valid_copy_is(component: str, valid_copy: str) -> None:
+    """A header that says two things (the first copy to one reader, the last to another) is refused outright."""
+    request = botocore_signed()
+    auth = request.headers["authorization"]
+    value = re.search(component + r"=([^,\s]+)", auth).group(1)  # type: ignore[union-attr]
+    decoy = f"{component}=" + {"Credential": "AKIAOTHERKEY0000000/20261124/us-east-1/kms/aws4_request",
+                               "SignedHeaders": "host", "Signature": "0" * 64}[component]
+    real = f"{component}={value}"
+    repeated = auth.replace(real, f"{decoy}, {real}" if valid_copy == "last" else f"{real}, {decoy}")
+    request.headers["authorization"] = repeated
+    error = refused(request, verifier(stamp_epoch(request)))
+    assert (error.code, error.status) == ("IncompleteSignatureException", 400)
+    assert f"'{component}' appears more than once" in error.message
+
+
+def test_an_unknown_component_is_refused() -> None:
+    request = botocore_signed()
+    request.headers["authorization"] = request.headers["authorization"].replace(", Signature", ", Region=x, Signature")
+    error = refused(request, verifier(stamp_epoch(request)))
+    assert error.code == "IncompleteSignatureException" and "'Region' is not a component" in error.message

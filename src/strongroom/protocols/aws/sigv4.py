@@ -179,6 +179,8 @@ class SigV4Verifier:
             except SigV4Error:  # raised again with the whole header in its message
                 whole = _Header.parse(auth, auth)
                 return whole, whole.signature
+            if header.signature is not None:  # a second Signature before the last one
+                _Header.parse(auth, auth)  # raises, naming the repeated component
             if len(self._headers) >= _HEADER_CACHE_MAX:
                 self._headers.clear()
             self._headers[head] = header
@@ -255,8 +257,13 @@ def _missing_parts(auth: str, credential: str | None, signed: str | None, signat
     return f"{missing}Authorization={auth}"
 
 
+_COMPONENTS = frozenset({"Credential", "SignedHeaders", "Signature"})
+
+
 def _parse_authorization(auth: str, rest: str) -> dict[str, str]:
-    """``k=v`` pairs separated by commas and/or spaces (AWS accepts both)."""
+    """``k=v`` pairs separated by commas and/or spaces (AWS accepts both). A component given twice, or one that
+    is not a component, is refused: otherwise the header would mean one thing here and another to a proxy or a
+    log reader that takes the first copy."""
     params: dict[str, str] = {}
     for item in rest.replace(",", " ").split():
         name, eq, value = item.partition("=")
@@ -266,6 +273,10 @@ def _parse_authorization(auth: str, rest: str) -> dict[str, str]:
                 f"'{name}' not a valid key=value pair (missing equal-sign) in Authorization header: "
                 f"'{auth}'.",
             )
+        if name not in _COMPONENTS:
+            raise SigV4Error(INCOMPLETE, f"'{name}' is not a component of the Authorization header: '{auth}'.")
+        if name in params:
+            raise SigV4Error(INCOMPLETE, f"'{name}' appears more than once in the Authorization header: '{auth}'.")
         params[name] = value
     return params
 
