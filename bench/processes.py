@@ -172,8 +172,9 @@ def port_open(port: int) -> bool:
 # --- managed processes ---------------------------------------------------------------------------
 
 
-def _die_with_parent() -> None:
-    """Runs in the child before exec: SIGTERM me if the harness dies (Linux only; best effort)."""
+def die_with_parent() -> None:
+    """Runs in a child (before exec, or in a forked load client): SIGTERM me if the harness dies (Linux only;
+    best effort)."""
     with contextlib.suppress(Exception):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
@@ -247,7 +248,7 @@ def start_process(name: str, argv: Sequence[str], *, log_path: Path, env: Mappin
         popen = subprocess.Popen(
             list(argv), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             env=dict(env) if env is not None else None, cwd=cwd, start_new_session=True, user=user,
-            preexec_fn=_die_with_parent)  # noqa: PLW1509 - only a prctl, no locks involved
+            preexec_fn=die_with_parent)  # noqa: PLW1509 - only a prctl, no locks involved
     return ManagedProcess(name, popen, log_path)
 
 

@@ -13,6 +13,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.kmip_load import MODES as KMIP_MODES
+from bench.ttlv import KMIP_OPERATIONS
+
 Run = dict[str, Any]
 
 # The bar from issue 3 (reported, never asserted).
@@ -178,6 +181,35 @@ def transit_bar_lines(rows: Sequence[dict[str, Any]], transit: Sequence[dict[str
     return lines
 
 
+def kmip_ratios(runs: Sequence[Run], concurrency: Sequence[int]) -> list[dict[str, Any]]:
+    """Per KMIP operation, connection mode and concurrency: Strongroom's req/s over PyKMIP's, paired per repetition."""
+    out = []
+    for operation in KMIP_OPERATIONS:
+        for mode in KMIP_MODES:
+            for c in concurrency:
+                ours = {"system": "strongroom", "operation": operation, "connections": c, "mode": mode}
+                out.append({"operation": operation, "mode": mode, "connections": c,
+                            "vs_pykmip": paired_ratios(runs, ours, {**ours, "system": "pykmip"})})
+    return out
+
+
+def kmip_lines(summary: dict[str, Any]) -> list[str]:
+    """One line per KMIP cell pair, for the console."""
+    lines = []
+    for e in summary.get("kmip_ratios") or []:
+        on = {"operation": e["operation"], "connections": e["connections"], "mode": e["mode"]}
+        ours, theirs = find(summary["cells"], system="strongroom", **on), find(summary["cells"], system="pykmip", **on)
+        lines.append(f"{_kmip_label(e['operation'])} {e['mode']} c={e['connections']}: Strongroom "
+                     f"{_n(ours['rps'] if ours else None)} req/s, PyKMIP {_n(theirs['rps'] if theirs else None)} "
+                     f"req/s: {_ratio(e['vs_pykmip'])}")
+    return lines
+
+
+def _kmip_label(operation: str) -> str:
+    """"KmipGet" -> "Get"."""
+    return operation.removeprefix("Kmip")
+
+
 def _transit_label(operation: str) -> str:
     """"TransitEncrypt" -> "Transit encrypt"."""
     return "Transit " + operation.removeprefix("Transit").lower()
@@ -321,12 +353,14 @@ def summarise(runs: Sequence[Run], config: dict[str, Any], calibration: dict[str
         {"system": "strongroom", "operation": operation, "connections": c})}
         for operation in ("Encrypt", "CreateKey") for c in config.get("postgres_concurrency", [])]
     transit = transit_ratios(main_runs, config.get("transit_concurrency", []))
+    kmip = kmip_ratios(main_runs, config.get("kmip_concurrency", [])) if config.get("kmip_systems") else []
     scale_cells = [row for row in aggregate(scale_runs)]
     flatness = scale_flatness(scale_runs, config["scale_keys"], config["scale_connections"])
     bar = bar_lines(cells, ratios, [row for row in cells if row["operation"] == "CreateKey"])
     return {
         "cells": cells, "ratios": ratios, "createkey_ratios": createkey_ratios, "postgres_ratios": postgres_ratios,
-        "transit_ratios": transit, "bar": bar, "transit_bar": transit_bar_lines(cells, transit) if transit else [],
+        "transit_ratios": transit, "kmip_ratios": kmip, "bar": bar,
+        "transit_bar": transit_bar_lines(cells, transit) if transit else [],
         "scale_cells": scale_cells, "scale_flatness": flatness, "scale_verdict": scale_verdict(flatness, scale_cells),
         "noise": noise_summary(runs, cells + scale_cells, calibration),
     }
@@ -406,7 +440,8 @@ def render_markdown(results: dict[str, Any]) -> str:
             f"* **bare**: Strongroom's HTTP stack (`strongroom.server.http`, {config['workers']} forked workers, "
             "SO_REUSEPORT) with a handler that parses the JSON body and answers a fixed Encrypt-shaped reply: the "
             "ceiling for any handler on this stack.",
-            *_transit_systems(machine, config, results.get("connection_headers") or {}), ""]
+            *_transit_systems(machine, config, results.get("connection_headers") or {}),
+            *_kmip_systems(machine, config, (results.get("kmip") or {}).get("tls") or {}), ""]
     vault = " and Vault Transit requests with an `X-Vault-Token`" if config.get("transit_systems") else ""
     trimmed = (" Cells last 3 s, not 4 s as before the Transit cells were added: that keeps the full run inside its "
                "time budget with all three repetitions." if config["duration_s"] == 3 and not config.get("quick")
@@ -445,14 +480,17 @@ def render_markdown(results: dict[str, Any]) -> str:
                    "Strongroom / moto", "Strongroom / bare"], head_rows)
 
     out += _transit_section(s)
+    out += _kmip_section(results)
 
     out += ["", "## Every cell", ""]
-    main_rows = [row for row in s["cells"] if row["operation"] != "CreateKey"]
+    main_rows = [row for row in s["cells"]
+                 if row["operation"] != "CreateKey" and row["operation"] not in KMIP_OPERATIONS]
     out += _table(_CELL_HEADER, _cell_rows(main_rows))
 
     fp = results.get("footprint")
     if fp and fp.get("measured_requests"):
-        out += ["", f"Disk: over the main and CreateKey phases Strongroom served {fp['measured_requests']:,} measured "
+        phases = "main, CreateKey and KMIP" if s.get("kmip_ratios") else "main and CreateKey"
+        out += ["", f"Disk: over the {phases} phases Strongroom served {fp['measured_requests']:,} measured "
                 f"requests (plus warm-ups, preflights and the profiled run); its store (keys and audit trail) grew "
                 f"to {fp['store_mib']:,.0f} MiB and its log to {fp['log_mib']:,.0f} MiB: about "
                 f"{_n(fp['store_bytes_per_request'])} B of store and {_n(fp['log_bytes_per_request'])} B of log per "
@@ -595,6 +633,64 @@ def _transit_section(s: dict[str, Any]) -> list[str]:
     out += _table(["operation", "conc", "OpenBao req/s", "p50 ms", "p99 ms", "Strongroom Transit req/s", "p50 ms",
                    "p99 ms", "Strongroom Transit / OpenBao", "AWS op", "Strongroom AWS req/s", "p50 ms", "p99 ms",
                    "Strongroom AWS / OpenBao"], rows, "lrrrrrrrrlrrrr")
+    return out
+
+
+def _kmip_systems(machine: dict[str, Any], config: dict[str, Any], tls: dict[str, str]) -> list[str]:
+    """The system-list bullets of the KMIP cells."""
+    systems = config.get("kmip_systems") or []
+    out = []
+    if "strongroom" in systems:
+        out.append("* **strongroom, KMIP**: the same **strongroom** server's KMIP listener (`--kmip-port` on a free "
+                   "loopback port, in every worker with SO_REUSEPORT; mutual TLS with the dev CA's server "
+                   f"certificate; negotiated `{tls.get('strongroom') or '?'}`), the dev KMIP client certificate.")
+    if "pykmip" in systems:
+        out.append(f"* **pykmip**: the PyKMIP server ({machine['versions'].get('pykmip', '?')}; `pykmip-server`, "
+                   "one Python process, a thread per connection, SQLite database made fresh for the run, "
+                   "`auth_suite=TLS1.2`, client certificates required, WARNING logging), serving the same "
+                   f"server certificate and trusting the same CA (negotiated `{tls.get('pykmip') or '?'}`).")
+    return out
+
+
+def _kmip_section(results: dict[str, Any]) -> list[str]:
+    """Strongroom's KMIP against the PyKMIP server, per operation, connection mode and concurrency."""
+    s, config = results["summary"], results["config"]
+    entries = s.get("kmip_ratios") or []
+    if not entries:
+        return []
+    clients = config.get("kmip_clients")
+    out = ["", "## KMIP: Strongroom and PyKMIP", "",
+           "libmongocrypt's KMIP messages, each built once and replayed by the harness's load generator "
+           "(`bench/kmip_load.py`) over mutual TLS: **Get** of an active 96-byte SecretData (KMIP 1.0) and "
+           "**Encrypt** of 32 bytes with an active AES-256 key (AES-CBC, PKCS5 padding, server-chosen IV; KMIP 1.2). "
+           "**held**: each connection is opened before the cell and carries every request; **per-request**: a new "
+           "TCP connection and full TLS handshake for every request, closed after its answer (what libmongocrypt "
+           "does; latency counts the connect and the handshake). Closed loop, every answer checked for "
+           f"ResultStatus Success. {config.get('kmip_reps', '?')} repetition(s) × {config['duration_s']} s per "
+           f"cell, shuffled per repetition; req/s and latencies are medians over repetitions; the ratio is paired "
+           f"per repetition, median (min–max). The load generator ({clients} client processes at most, one per "
+           "connection at most) shares the 2 cores with the server: see its \"client cores\" below.", ""]
+    cap = (config.get("kmip_cap") or {}).get("pykmip")
+    if cap:
+        out += [f"PyKMIP was measured only up to {cap} connections (`--pykmip-max-connections`); its cells above "
+                "are missing (–).", ""]
+    rows = []
+    for e in entries:
+        on = {"operation": e["operation"], "connections": e["connections"], "mode": e["mode"]}
+        theirs, ours = find(s["cells"], system="pykmip", **on), find(s["cells"], system="strongroom", **on)
+        errors = sum(row["errors"] + row["failed_runs"] for row in (theirs, ours) if row)
+        rows.append([_kmip_label(e["operation"]), e["mode"], str(e["connections"]), *_rps_p50_p99(theirs),
+                     *_rps_p50_p99(ours), _ratio(e["vs_pykmip"], ".1f"), f"{errors:,}"])
+    out += _table(["operation", "connections", "conc", "PyKMIP req/s", "p50 ms", "p99 ms", "Strongroom req/s",
+                   "p50 ms", "p99 ms", "Strongroom / PyKMIP", "errors (both)"], rows, "llrrrrrrrrr")
+    out += ["", "Every KMIP cell (CPU is the server's process tree; \"client cores\" is the load generator's own CPU "
+            "over the measured window):", ""]
+    cells = [row for row in s["cells"] if row["operation"] in KMIP_OPERATIONS]
+    cells.sort(key=lambda row: (row["operation"], row["mode"], row["connections"], row["system"]))
+    header = [*_CELL_HEADER[:2], "connections", *_CELL_HEADER[2:]]
+    header[header.index("wrk cores")] = "client cores"
+    out += _table(header, [[*r[:2], row["mode"], *r[2:]] for row, r in zip(cells, _cell_rows(cells), strict=True)],
+                  "lll" + "r" * (len(header) - 3))
     return out
 
 

@@ -1,5 +1,5 @@
-"""The phases of a run: throughput cells (interleaved repetitions, Transit cells among them), CreateKey, scale,
-profile."""
+"""The phases of a run: throughput cells (interleaved repetitions, Transit cells among them), CreateKey, KMIP,
+scale, profile."""
 
 from __future__ import annotations
 
@@ -10,19 +10,24 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from bench import scale
+from bench.kmip import KmipRunner, KmipTarget, kmip_cells, kmip_warmup
+from bench.kmip_load import MODES as KMIP_MODES
 from bench.measure import Cell, CellRun, Runner, Warmup, calibrate
 from bench.processes import free_port, tree_memory
 from bench.profile import profile_load
 from bench.signing import Request, cycling_script, write_request_file
 from bench.systems import System, send, start_strongroom
 from bench.transit import TRANSIT_OPERATIONS
+from bench.ttlv import KMIP_OPERATIONS
 
 SPREAD_WARMUP_S = 2
 SPREAD_WARMUP_KEYS = 10_000  # covers the 100- and 10,000-key stores whole
 CELL_OVERHEAD_S = 0.4  # signing, preflight, quiet check, wrk start-up, /proc reads, per cell (measured ~0.35 s)
+KMIP_CELL_OVERHEAD_S = 0.55  # preflight handshake, quiet check, forking the clients, opening held connections
+KMIP_SETUP_S = 6.0  # starting PyKMIP, making the objects on both servers, the warm-up's own overhead
 
 
 @dataclass
@@ -44,6 +49,10 @@ class Plan:
     postgres_concurrency: list[int] = field(default_factory=list)  # Encrypt and CreateKey on PostgreSQL
     transit_concurrency: list[int] = field(default_factory=list)  # Transit encrypt and decrypt
     transit_systems: list[str] = field(default_factory=list)  # "strongroom", and "openbao" when installed
+    kmip_concurrency: list[int] = field(default_factory=list)  # KMIP Get and Encrypt, both connection modes
+    kmip_systems: list[str] = field(default_factory=list)  # "strongroom", and "pykmip" when installed
+    kmip_reps: int = 0
+    kmip_cap: dict[str, int] = field(default_factory=dict)  # a system's highest KMIP concurrency, if capped
 
     def cell_seconds(self) -> float:
         return self.duration_s + self.warmup_s + CELL_OVERHEAD_S
@@ -55,6 +64,20 @@ class Plan:
 
     def createkey_rep_seconds(self) -> float:
         return (2 * len(self.createkey_concurrency) + len(self.postgres_concurrency)) * self.cell_seconds()
+
+    def kmip_cells_per_rep(self) -> int:
+        return sum(len(KMIP_OPERATIONS) * len(KMIP_MODES) for c in self.kmip_concurrency for name in self.kmip_systems
+                   if c <= self.kmip_cap.get(name, c))
+
+    def kmip_rep_seconds(self) -> float:
+        return self.kmip_cells_per_rep() * (self.duration_s + KMIP_CELL_OVERHEAD_S)
+
+    def kmip_seconds(self) -> float:
+        """The whole KMIP phase: set-up, the warm-up pass, its repetitions."""
+        if not self.kmip_cells_per_rep():
+            return 0.0
+        warmup = len(self.kmip_systems) * len(KMIP_OPERATIONS) * len(KMIP_MODES) * (0.5 + KMIP_CELL_OVERHEAD_S)
+        return KMIP_SETUP_S + warmup + self.kmip_reps * self.kmip_rep_seconds()
 
     def scale_build_seconds(self) -> float:
         return 3.0 * len(self.scale_keys) + 25e-6 * sum(self.scale_keys)  # measured ~2.1 s per 100k keys
@@ -70,6 +93,7 @@ class Plan:
                 + (self.profile_seconds + 10 if self.profile_seconds and max(self.scale_keys, default=0) >= 100_000
                    else 0)
                 + (3 + len(TRANSIT_OPERATIONS) * len(self.transit_systems) if self.transit_systems else 0)  # start-up
+                + self.kmip_seconds()
                 + 25)
 
 
@@ -91,7 +115,14 @@ def _rep_fits(plan: Plan, rep: int, rep_seconds: float, reserve: float) -> bool:
     return rep == 0 or time.monotonic() + rep_seconds + reserve <= plan.deadline
 
 
-def run_interleaved(runner: Runner, plan: Plan, cells: list[tuple[Cell, System, Callable[[], list[Request]]]],
+class CellRunner(Protocol):
+    """What measures one cell: ``measure.Runner`` (wrk, HTTP) or ``kmip.KmipRunner``."""
+
+    def run(self, cell: Cell, system: Any, make: Callable[[], Any], *, rep: int, position: int,
+            warmup: Warmup | None = None) -> CellRun: ...
+
+
+def run_interleaved(runner: CellRunner, plan: Plan, cells: list[tuple[Cell, Any, Callable[[], Any]]],
                     reps: int, rep_seconds: float, reserve: float, *, rng: random.Random,
                     warmups: dict[Cell, Warmup] | None = None, label: str) -> PhaseLog:
     log = PhaseLog(reps_planned=reps)
@@ -118,7 +149,7 @@ def run_interleaved(runner: Runner, plan: Plan, cells: list[tuple[Cell, System, 
 
 def print_run(label: str, run: CellRun) -> None:
     c = run.cell
-    keys = f" {c.keys:>9,} keys {c.mode:<6}" if c.keys else ""
+    keys = f" {c.keys:>9,} keys {c.mode:<6}" if c.keys else f" {c.mode:<11}" if c.operation in KMIP_OPERATIONS else ""
     if run.error:
         print(f"[{label}] r{run.rep} {c.system:<13} {c.operation:<15} c={c.connections:<3}{keys} "
               f"ERROR {run.error[:300]}", flush=True)
@@ -172,6 +203,16 @@ def createkey_phase(runner: Runner, plan: Plan, systems: dict[str, System], rese
     return run_interleaved(no_warm, plan, cells, plan.createkey_reps, plan.createkey_rep_seconds(), reserve,
                            rng=rng, label="createkey")
 
+
+def kmip_phase(runner: KmipRunner, plan: Plan, targets: dict[str, KmipTarget], reserve: float) -> PhaseLog:
+    """KMIP Get and Encrypt on Strongroom and PyKMIP, held and per-request connections, shuffled per repetition
+    (after one short warm-up pass), so the two servers pair per repetition."""
+    print("[kmip] warming up", flush=True)
+    kmip_warmup(runner, targets)
+    cells = kmip_cells(targets, plan.kmip_concurrency, plan.kmip_cap)
+    rng = random.Random(plan.seed + 3)
+    return run_interleaved(runner, plan, cells, plan.kmip_reps, plan.kmip_rep_seconds(), reserve, rng=rng,
+                           label="kmip")
 
 
 def _postgres_cells(plan: Plan, systems: dict[str, System],

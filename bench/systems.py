@@ -62,6 +62,7 @@ class System:
     database_pid: int | None = None  # PostgreSQL's postmaster, whose CPU counts as this system's
     vault_token: str = ""  # a root token of the Vault API ("" if the system has none)
     transit_ciphertext: str = ""  # "vault:v1:...", from prepare_transit()
+    kmip_port: int = 0  # Strongroom's KMIP listener (0: none)
 
     @property
     def measured_pids(self) -> list[int]:
@@ -163,35 +164,46 @@ def strongroom_env(vault_token: str = "") -> dict[str, str]:
 
 
 @functools.cache
+def _server_help() -> str:
+    return subprocess.run([sys.executable, "-m", "strongroom", "server", "--help"], capture_output=True, text=True,
+                          cwd=REPO, env=strongroom_env(), timeout=60, check=False).stdout
+
+
+@functools.cache
 def strongroom_benchmark_args() -> tuple[str, ...]:
     """Options that lift Strongroom's AWS-like request-rate quotas and key-count limit, when it has them.
 
     A capacity benchmark must not measure the throttle: AWS's default quotas (10,000 symmetric requests/s,
     CreateKey 5/s) and the 100,000-keys-per-region limit would otherwise cap or fail the cells.
     """
-    out = subprocess.run([sys.executable, "-m", "strongroom", "server", "--help"], capture_output=True, text=True,
-                         cwd=REPO, env=strongroom_env(), timeout=60, check=False).stdout
+    out = _server_help()
     args: list[str] = []
     if "--no-quotas" in out:
         args.append("--no-quotas")
     if "--limit" in out and "keys_per_region" in out:
         args += ["--limit", "keys_per_region=100000000"]
-    if "--kmip-port" in out:
-        args += ["--kmip-port", "0"]  # benchmarked servers run side by side: none takes KMIP's port
     return tuple(args)
 
 
+def strongroom_serves_kmip() -> bool:
+    """Whether this build has a KMIP listener (``--kmip-port``)."""
+    return "--kmip-port" in _server_help()
+
+
 def start_strongroom(name: str, data_dir: Path, port: int, workers: int, log_dir: Path,
-                     database_url: str | None = None) -> System:
+                     database_url: str | None = None, kmip_port: int = 0) -> System:
     """A Strongroom server on SQLite in ``data_dir``, or on the PostgreSQL database at ``database_url``; its dev
-    account's root Vault token is a random one the bench chose."""
+    account's root Vault token is a random one the bench chose. It serves KMIP on ``kmip_port`` when that is not
+    0 (in every worker, SO_REUSEPORT); otherwise not at all, so benchmarked servers never compete for KMIP's
+    default port."""
+    kmip = ["--kmip-port", str(kmip_port)] if strongroom_serves_kmip() else []
     argv = [sys.executable, "-m", "strongroom", "server", "--dev", "--data-dir", str(data_dir), "--host",
             "127.0.0.1", "--port", str(port), "--tls-port", "0", "--workers", str(workers),
-            *(["--database", database_url] if database_url else []), *strongroom_benchmark_args()]
+            *(["--database", database_url] if database_url else []), *strongroom_benchmark_args(), *kmip]
     vault_token = "bench-" + secrets.token_hex(16)
     process = start_process(name, argv, log_path=log_dir / f"{name.replace(' ', '_')}.log",
                             env=strongroom_env(vault_token), cwd=REPO)
-    system = System(name, port, process, DEV_KEY, vault_token=vault_token)
+    system = System(name, port, process, DEV_KEY, vault_token=vault_token, kmip_port=kmip_port)
     try:
         wait_until(lambda: http_status(f"http://127.0.0.1:{port}/health") == 200, process)
         _wait_for_tree(system, workers + 1 if workers > 1 else 1)
