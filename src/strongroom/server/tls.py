@@ -133,10 +133,13 @@ def issue_client_certificate(tls_dir: Path, common_name: str) -> tuple[bytes, by
 
 
 def mutual_tls_context(cert: Path, key: Path, client_ca: Path) -> ssl.SSLContext:
-    """A TLS server context (TLS 1.2 minimum) that requires a client certificate issued by ``client_ca``."""
+    """A TLS server context (TLS 1.2 minimum) that requires a client certificate issued by ``client_ca``. It
+    issues no TLS 1.3 session tickets: KMIP clients such as libmongocrypt open a connection per message and never
+    resume, so making tickets would be work for nothing on every handshake."""
     ctx = _server_context(cert, key)
     ctx.load_verify_locations(cafile=str(client_ca))
     ctx.verify_mode = ssl.CERT_REQUIRED
+    ctx.num_tickets = 0
     return ctx
 
 

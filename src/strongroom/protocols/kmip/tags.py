@@ -7,6 +7,7 @@ as plain ints, so a tag missing here (a 2.1 addition, a vendor extension) still 
 from __future__ import annotations
 
 from enum import IntEnum
+from functools import lru_cache
 
 STANDARD_PREFIX = 0x42
 EXTENSION_PREFIX = 0x54
@@ -378,6 +379,7 @@ class Tag(IntEnum):
     PUBLIC_PROTECTION_STORAGE_MASKS = 0x420165
 
 
+@lru_cache(maxsize=1024)  # called for every structure decoded (where errors would point), so kept cheap
 def tag_name(tag: int) -> str:
     """A readable name for logs and error messages: ``CryptographicAlgorithm`` or ``0x540001``."""
     try:
