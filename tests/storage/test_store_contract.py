@@ -189,6 +189,16 @@ def test_list_keys_pages_in_byte_order_within_account_and_region(store: Store) -
     assert [k.key_id for k in first + rest] == everything
 
 
+def test_list_key_regions_names_each_region_of_the_account_once(store: Store) -> None:
+    assert store.list_key_regions(ACCOUNT) == []
+    store.insert_key(key("k-1"), version(1))
+    store.insert_key(key("k-2"), version(1))
+    store.insert_key(Key(key_id="k-3", account_id=ACCOUNT, region="eu-west-1", created_at=NOW), version(1))
+    store.insert_key(Key(key_id="k-4", account_id=OTHER, region="ap-south-1", created_at=NOW), version(1))
+    assert store.list_key_regions(ACCOUNT) == ["eu-west-1", REGION]
+    assert store.list_key_regions(OTHER) == ["ap-south-1"]
+
+
 def test_keys_due_and_delete_cascades(store: Store) -> None:
     store.insert_key(key("due-deletion", state=KeyState.PENDING_DELETION, deletion_date=NOW - 1), version(1))
     store.insert_key(key("due-rotation", rotation_period_days=90, next_rotation_at=NOW), version(1))

@@ -1,12 +1,12 @@
-"""``strongroom server | credentials | tokens | kmip-clients | accounts | users | operator | audit …``: the entry
-point."""
+"""``strongroom server | credentials | tokens | kmip-clients | accounts | users | operator | audit | seed …``: the
+entry point."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from strongroom.cli import audit, backup, credentials, kmip_clients, operator, principals, server, tokens
+from strongroom.cli import audit, backup, credentials, kmip_clients, operator, principals, seed, server, tokens
 from strongroom.cli.environment import apply_environment
 from strongroom.server import logs
 
@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_parsers(commands)
     tokens.add_parser(commands)
     kmip_clients.add_parser(commands)
+    seed.add_parser(commands)
     apply_environment(commands.choices["server"])  # every server option, for containers and CI
     return parser
 

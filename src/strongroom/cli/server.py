@@ -11,7 +11,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from strongroom.cli.common import data_dir_argument, database_argument
+from strongroom.cli.seed import add_server_options, apply_server_seed, read_server_seed
 from strongroom.errors import StrongroomError
+from strongroom.seed import SeedError, SeedFile
 from strongroom.server.config import (
     DEFAULT_DATA_DIR,
     DEFAULT_KMIP_PORT,
@@ -84,6 +86,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
                    help="audit events older than this are purged by the scheduler (default 365)")
     p.add_argument("--operator-account",
                    help="the account whose root administers every account (default in --dev: the dev account)")
+    add_server_options(p)
     p.set_defaults(run=run)
 
 
@@ -130,13 +133,14 @@ def _run(args: argparse.Namespace) -> int:
         database_url=args.database, kmip_port=kmip_port, kmip_port_optional=kmip_optional,
         kmip_client_ca=args.kmip_client_ca)
     try:
+        seed = read_server_seed(args)
         config.check()
         if config.root_kind() != "file":
-            return _run_sealed(config)
+            return _run_sealed(config, seed)
         if config.dev:
             config = prepare_dev_files(config)
         core = open_core(config)
-    except (ConfigError, RootKeyFileError, StrongroomError) as exc:
+    except (ConfigError, RootKeyFileError, StrongroomError, SeedError) as exc:
         print(f"strongroom: {exc}", file=sys.stderr)
         return 2
     try:
@@ -151,15 +155,21 @@ def _run(args: argparse.Namespace) -> int:
             config = replace(config, operator_account=config.operator_account or account.account_id)
             config = settle_kmip_port(config)
             kmip = ensure_dev_kmip_client(core, config.data_dir, account.account_id) if config.kmip_port else None
+        apply_server_seed(core, seed, config)
+        if config.dev:
             _announce_dev(config, account, kmip)
+    except SeedError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     finally:
         core.close()
     return _serve(config, Unsealer(config, config.root_settings()))
 
 
-def _run_sealed(config: ServerConfig) -> int:
+def _run_sealed(config: ServerConfig, seed: SeedFile | None = None) -> int:
     """A root of trust other than a key file: start sealed; the supervisor unseals (on its own for pkcs11 and
-    kms, with the operators' shares for shamir). In dev mode the dev account is made once unsealed."""
+    kms, with the operators' shares for shamir). In dev mode the dev account is made once unsealed; the seed file
+    is applied then (a failure is logged, and the server serves what the store holds)."""
     settings = config.root_settings()  # a configuration error stops the start before anything is created
     if config.dev:
         config.data_dir.mkdir(parents=True, exist_ok=True)
@@ -172,14 +182,18 @@ def _run_sealed(config: ServerConfig) -> int:
         config = settle_kmip_port(config)
     unsealer = Unsealer(config, settings)
     _check_tls_material(config)
-    if config.dev:
-        unsealer.on_unsealed = lambda core: _announce_unsealed_dev(config, core)
+    if config.dev or seed is not None:
+        unsealer.on_unsealed = lambda core: _announce_unsealed_dev(config, core, seed)
     return _serve(config, unsealer)
 
 
-def _announce_unsealed_dev(config: ServerConfig, core) -> None:  # type: ignore[no-untyped-def]
+def _announce_unsealed_dev(config: ServerConfig, core, seed: SeedFile | None) -> None:  # type: ignore[no-untyped-def]
+    if not config.dev:
+        apply_server_seed(core, seed, config)
+        return
     account = ensure_dev_account(core, config.data_dir)
     kmip = ensure_dev_kmip_client(core, config.data_dir, account.account_id) if config.kmip_port else None
+    apply_server_seed(core, seed, config)
     _announce_dev(config, account, kmip)
 
 

@@ -30,6 +30,7 @@ from strongroom.service.path_policies import PathPolicies
 from strongroom.service.principals import Principals
 from strongroom.service.quotas import Quotas
 from strongroom.service.rotation import RotationService
+from strongroom.service.seeding import Seeding
 from strongroom.service.tokens import Tokens
 from strongroom.storage.base import Store
 from strongroom.trust.base import RootOfTrust
@@ -75,6 +76,7 @@ class Core:
         self.client_certificates = ClientCertificates(store, self.clock, self._caches)
         self.path_policies = PathPolicies(store, self.authz, self._caches)
         self.mounts = Mounts(store, self.authz, self.named_keys, self.clock, self._caches)
+        self.seeding = Seeding(store, self._ring, self._secrets, self.authz, self._caches, self.clock, self.limits)
         if root is not None:
             self.unseal(root)
 

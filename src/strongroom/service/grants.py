@@ -47,7 +47,7 @@ def grant_id_of_token(token: str) -> str:
     return raw[1:33].hex()
 
 
-def _check_principal(name: str, value: str | None) -> None:
+def check_principal(name: str, value: str | None) -> None:
     if value is not None and not _PRINCIPAL.match(value):
         raise InvalidRequestError(f"{name} {value} is not a valid principal ARN.")
 
@@ -68,8 +68,8 @@ class GrantService:
                      retiring: str | None = None, context_equals: Mapping[str, str] | None = None,
                      context_subset: Mapping[str, str] | None = None, name: str | None = None,
                      check_only: bool = False) -> tuple[Grant, str]:
-        _check_principal("GranteePrincipal", grantee)
-        _check_principal("RetiringPrincipal", retiring)
+        check_principal("GranteePrincipal", grantee)
+        check_principal("RetiringPrincipal", retiring)
         key = self._ring.resolve(ctx, key_ref, cross_account=True)
         check_grant_request(operations, grant_operations(key.key_spec, key.key_usage), context_equals,
                             context_subset, symmetric=key.key_spec == SYMMETRIC_DEFAULT)
@@ -112,7 +112,7 @@ class GrantService:
 
     def list_retirable_grants(self, ctx: RequestContext, retiring_principal: str, limit: int | None,
                               marker: str | None) -> Page[Grant]:
-        _check_principal("RetiringPrincipal", retiring_principal)
+        check_principal("RetiringPrincipal", retiring_principal)
         self._authz.check_account(ctx, Action.LIST_RETIRABLE_GRANTS)
         limit = limit or 50
         found = self._store.list_retirable_grants(retiring_principal, decode_marker(marker), limit + 1)

@@ -61,6 +61,7 @@ from strongroom.service.object_model import (
     kind_of,
     spec_length,
 )
+from strongroom.service.seeding import check_key_id
 from strongroom.storage.base import Store
 from strongroom.storage.records import StoredVersion
 
@@ -140,7 +141,9 @@ class ManagedObjects:
 
     def _insert(self, ctx: RequestContext, kind: ObjectKind, algorithm: str, length: int | None, material: bytes,
                 new: NewObject, *, origin: str, key_usage: str | None = None,
-                encoding: str | None = None) -> ManagedObject:
+                encoding: str | None = None, object_id: str | None = None) -> ManagedObject:
+        if object_id is not None:
+            check_key_id(object_id)
         now = self._clock.now()
         dates = ObjectDates(activation_date=new.activation_date, deactivation_date=new.deactivation_date,
                             last_change_date=now)
@@ -153,8 +156,8 @@ class ManagedObjects:
                 KeyUsage.GENERATE_VERIFY_MAC if algorithm in HMAC_SPECS else NO_USAGE
         own = {KIND: kind.value, ALGORITHM: algorithm, **({LENGTH: str(length)} if length else {}),
                **({SENSITIVE: "true"} if new.sensitive else {}), **({ENCODING: encoding} if encoding else {})}
-        key = Key(key_id=new_key_id(), account_id=ctx.caller.account_id, region=ctx.region, created_at=now,
-                  description=new.description, key_spec=stored_spec, key_usage=key_usage, origin=origin,
+        key = Key(key_id=object_id or new_key_id(), account_id=ctx.caller.account_id, region=ctx.region,
+                  created_at=now, description=new.description, key_spec=stored_spec, key_usage=key_usage, origin=origin,
                   exportable=new.extractable, attributes={**new.attributes, **own})
         key = self._with_state(key, state, dates)
         ctx.note.key(key.arn)
@@ -167,10 +170,11 @@ class ManagedObjects:
         self._ring.remember(key)
         return self._view(key)
 
-    def create_symmetric(self, ctx: RequestContext, key_spec: str, new: NewObject,
-                         length: int | None = None) -> ManagedObject:
+    def create_symmetric(self, ctx: RequestContext, key_spec: str, new: NewObject, length: int | None = None, *,
+                         object_id: str | None = None) -> ManagedObject:
         """A new symmetric key: ``key_spec`` one of ``SYMMETRIC_SPECS``, ``HMAC_SPECS`` or ``STORED_SYMMETRIC``
-        (``length`` in bits: an HMAC key's size, its spec's digest size by default; a stored key's size)."""
+        (``length`` in bits: an HMAC key's size, its spec's digest size by default; a stored key's size).
+        ``object_id``: a fixed id instead of a new one (for seeding; AlreadyExistsError if it is taken)."""
         self._authz.check_account(ctx, Action.CREATE_KEY, extra={"kms:KeySpec": key_spec})
         if key_spec in SYMMETRIC_SPECS:
             size = SYMMETRIC_SPECS[key_spec]
@@ -183,7 +187,7 @@ class ManagedObjects:
             raise UnsupportedError(f"symmetric keys of spec {key_spec} cannot be made; use one of "
                                    f"{', '.join((*SYMMETRIC_SPECS, *HMAC_SPECS, STORED_SYMMETRIC))}")
         return self._insert(ctx, ObjectKind.SYMMETRIC_KEY, key_spec, size * 8, random_key(size), new,
-                            origin=Origin.AWS_KMS)
+                            origin=Origin.AWS_KMS, object_id=object_id)
 
     def create_key_pair(self, ctx: RequestContext, key_spec: str, private: NewObject, public: NewObject, *,
                         key_usage: str = KeyUsage.SIGN_VERIFY) -> tuple[ManagedObject, ManagedObject]:
@@ -200,10 +204,11 @@ class ManagedObjects:
                                   origin=Origin.AWS_KMS)
 
     def register(self, ctx: RequestContext, kind: ObjectKind, material: bytes, new: NewObject, *,
-                 key_spec: str | None = None) -> ManagedObject:
+                 key_spec: str | None = None, object_id: str | None = None) -> ManagedObject:
         """An object holding the caller's material: a symmetric key of ``key_spec`` (its length must fit), a DER
         private key (PKCS#8, PKCS#1 or SEC 1) or public key (SubjectPublicKeyInfo or PKCS#1), a DER certificate,
-        secret data or an opaque object."""
+        secret data or an opaque object. ``object_id``: a fixed id instead of a new one (for seeding;
+        AlreadyExistsError if it is taken)."""
         self._authz.check_account(ctx, Action.CREATE_KEY, extra={"kms:KeySpec": key_spec or kind.value})
         self._authz.check_account(ctx, Action.IMPORT_KEY_MATERIAL)
         if not material:
@@ -226,7 +231,7 @@ class ManagedObjects:
             certificate_identity(material)  # refuses what is not an X.509 certificate
             algorithm, length = "CERTIFICATE", None
         return self._insert(ctx, kind, algorithm, length, material, new, origin=Origin.EXTERNAL, key_usage=usage,
-                            encoding=encoding)
+                            encoding=encoding, object_id=object_id)
 
     def rekey(self, ctx: RequestContext, object_id: str, new: NewObject) -> ManagedObject:
         """A new symmetric key of the same spec and length to replace ``object_id`` (whose protocol links them)."""

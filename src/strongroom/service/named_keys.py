@@ -17,7 +17,7 @@ in the request's audit note.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +44,7 @@ from strongroom.service.key_hierarchy import KeyHierarchy, material_label
 from strongroom.service.keyring import KeyRing
 from strongroom.service.keys import new_material_id
 from strongroom.service.rotation import AUTOMATIC, ON_DEMAND
+from strongroom.service.seeding import check_key_id
 from strongroom.storage.base import Store
 from strongroom.storage.records import StoredVersion
 
@@ -255,6 +256,47 @@ class NamedKeyService:
             self._store.insert_key(key, self._version(key.key_id, 1, fresh))
         self._forget(key)
         return key
+
+    def seed(self, ctx: RequestContext, name_space: str, name: str, key_spec: str, materials: Sequence[bytes | None],
+             *, key_id: str | None = None, key_size: int | None = None, exportable: bool = False,
+             attributes: dict[str, str] | None = None) -> NamedKey:
+        """For seeding: a new key named ``name`` with one version per item of ``materials``, oldest first (each
+        checked for ``key_spec``, or fresh where None), and the fixed ``key_id`` when one is given: the key with the
+        rotation history a seed file describes. AlreadyExistsError if the name or the id is taken."""
+        self._authz.check_account(ctx, Action.CREATE_KEY, extra={"kms:KeySpec": key_spec})
+        if key_spec not in vk.KEY_SPECS:
+            raise UnsupportedError(f"key spec {key_spec} cannot be named and versioned")
+        if name == WRAPPING_KEY_NAME or not name or "/" in name:
+            raise InvalidRequestError("invalid key name")
+        if not materials:
+            raise InvalidRequestError("a key has at least one version")
+        if key_id is not None:
+            check_key_id(key_id)
+        made = [vk.generate_material(key_spec, key_size) if m is None else vk.check_material(key_spec, m)
+                for m in materials]
+        attributes = dict(attributes or {})
+        if key_spec == vk.HMAC_SPEC:  # its rotations make material of the size its latest version has
+            attributes["core.key_size"] = str(len(made[-1]))
+        now = self._clock.now()
+        key = Key(key_id=key_id or new_key_id(), account_id=ctx.caller.account_id, region=ctx.region, created_at=now,
+                  key_spec=key_spec, key_usage=_USAGE.get(key_spec, KeyUsage.ENCRYPT_DECRYPT), origin="AWS_KMS",
+                  name_space=name_space, name=name, current_version=len(made), exportable=exportable,
+                  attributes=attributes)
+        key = _scheduled(key, now)
+        ctx.note.key(key.arn)
+        versions = [self._version(key.key_id, number, material, now) for number, material in enumerate(made, 1)]
+        with self._store.transaction():
+            if self._store.engines.get_key_by_name(key.account_id, name_space, name) is not None:
+                raise AlreadyExistsError(f"key '{name}' already exists")
+            if self._store.get_key(key.key_id) is not None:
+                raise AlreadyExistsError(f"a key with id {key.key_id} already exists")
+            if self._store.count_region_keys(key.account_id, key.region) >= self._limits.keys_per_region:
+                raise LimitExceededError(f"The account already has {self._limits.keys_per_region} keys.")
+            self._store.insert_key(key, versions[0])
+            for version in versions[1:]:
+                self._store.add_version(key.key_id, version)
+        self._forget(key)
+        return self._described(key)
 
     def _change(self, ctx: RequestContext, name_space: str, name: str, action: Action,
                 change: Callable[[Key], Key], new_material: Callable[[Key], bytes] | None = None) -> NamedKey:

@@ -418,6 +418,10 @@ class PostgresStore(AuditBatchStore):
     def delete_version(self, key_id: str, version: int) -> None:
         self._write("DELETE FROM key_versions WHERE key_id = %s AND version = %s", (key_id, version))
 
+    def list_key_regions(self, account_id: str) -> list[str]:
+        rows = self._rows("SELECT DISTINCT region FROM keys WHERE account_id = %s ORDER BY region", (account_id,))
+        return [row[0] for row in rows]
+
     def count_region_keys(self, account_id: str, region: str) -> int:
         row = self._one("SELECT COUNT(*) FROM keys WHERE account_id = %s AND region = %s", (account_id, region))
         return int(row[0]) if row else 0

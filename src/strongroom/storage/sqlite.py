@@ -451,6 +451,10 @@ class SqliteStore(AuditBatchStore):
     def delete_version(self, key_id: str, version: int) -> None:
         self._write("DELETE FROM key_versions WHERE key_id = ? AND version = ?", (key_id, version))
 
+    def list_key_regions(self, account_id: str) -> list[str]:
+        rows = self._db.execute("SELECT DISTINCT region FROM keys WHERE account_id = ? ORDER BY region", (account_id,))
+        return [row[0] for row in rows]
+
     def count_region_keys(self, account_id: str, region: str) -> int:
         return self._db.execute("SELECT COUNT(*) FROM keys WHERE account_id = ? AND region = ?",
                                 (account_id, region)).fetchone()[0]
