@@ -1,12 +1,23 @@
-"""``strongroom server | credentials | tokens | kmip-clients | accounts | users | operator | audit | seed …``: the
-entry point."""
+"""``strongroom server | credentials | tokens | kmip-clients | accounts | users | operator | audit | seed | azure |
+gcp …``: the entry point."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from strongroom.cli import audit, backup, credentials, kmip_clients, operator, principals, seed, server, tokens
+from strongroom.cli import (
+    audit,
+    backup,
+    credentials,
+    kmip_clients,
+    operator,
+    principals,
+    seed,
+    server,
+    tokens,
+    workload_identities,
+)
 from strongroom.cli.environment import apply_environment
 from strongroom.server import logs
 
@@ -27,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     tokens.add_parser(commands)
     kmip_clients.add_parser(commands)
     seed.add_parser(commands)
+    workload_identities.add_parser(commands)
     apply_environment(commands.choices["server"])  # every server option, for containers and CI
     return parser
 

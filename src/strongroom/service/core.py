@@ -32,6 +32,7 @@ from strongroom.service.quotas import Quotas
 from strongroom.service.rotation import RotationService
 from strongroom.service.seeding import Seeding
 from strongroom.service.tokens import Tokens
+from strongroom.service.workload_identities import WorkloadIdentities
 from strongroom.storage.base import Store
 from strongroom.trust.base import RootOfTrust
 
@@ -74,6 +75,7 @@ class Core:
         self.rotation = RotationService(store, self._ring, self.keys, self.clock, self.limits, self.named_keys)
         self.tokens = Tokens(store, self.clock, self._caches)
         self.client_certificates = ClientCertificates(store, self.clock, self._caches)
+        self.workload_identities = WorkloadIdentities(store, self._secrets, self.clock, self._caches)
         self.path_policies = PathPolicies(store, self.authz, self._caches)
         self.mounts = Mounts(store, self.authz, self.named_keys, self.clock, self._caches)
         self.seeding = Seeding(store, self._ring, self._secrets, self.authz, self._caches, self.clock, self.limits)

@@ -1,6 +1,6 @@
-"""Mounts, bearer tokens, path policies, key names and client certificate bindings: the records protocols beyond
-AWS need, kept the same way by both stores over their own ``execute`` (SQL written with ``?`` marks; PostgreSQL's
-become ``%s``)."""
+"""Mounts, bearer tokens, path policies, key names, client certificate bindings and workload identities: the
+records protocols beyond AWS need, kept the same way by both stores over their own ``execute`` (SQL written with
+``?`` marks; PostgreSQL's become ``%s``)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import orjson
 from strongroom.domain.client_certificates import CertificateBinding
 from strongroom.domain.engines import BearerToken, Mount
 from strongroom.domain.keys import Key
+from strongroom.domain.workload_identities import WorkloadIdentity
 from strongroom.errors import AlreadyExistsError
 
 Rows = Callable[[str, tuple], list[tuple]]
@@ -21,6 +22,13 @@ _TOKEN_COLUMNS = ("accessor, digest, account_id, user_name, policies, display_na
                   "expires_at, explicit_max_ttl, renewable, parent")
 _MOUNT_COLUMNS = "account_id, path, engine_type, uuid, description, config, created_at"
 _BINDING_COLUMNS = "binding_id, fingerprint, issuer, subject, account_id, user_name, description, created_at"
+_IDENTITY_COLUMNS = ("identity_id, kind, tenant, account_id, user_name, client_secret, public_key, key_id, token_key, "
+                     "description, created_at")
+
+
+def _identity_from(row: tuple) -> WorkloadIdentity:
+    return WorkloadIdentity(row[0], row[1], row[2], row[3], row[4], bytes(row[5]) if row[5] is not None else None,
+                            row[6], row[7], bytes(row[8]), row[9], row[10])
 
 
 def _token_row(t: BearerToken) -> tuple:
@@ -171,3 +179,29 @@ class EngineRecords:
 
     def delete_certificate_binding(self, binding_id: str) -> bool:
         return self._write(self._sql("DELETE FROM client_certificates WHERE binding_id = ?"), (binding_id,)) > 0
+
+    # --- workload identities ------------------------------------------------------------------
+
+    def put_workload_identity(self, identity: WorkloadIdentity) -> None:
+        self._insert(self._sql(f"INSERT INTO workload_identities ({_IDENTITY_COLUMNS}) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                     (identity.identity_id, identity.kind, identity.tenant, identity.account_id, identity.user_name,
+                      identity.client_secret, identity.public_key, identity.key_id, identity.token_key,
+                      identity.description, identity.created_at),
+                     f"workload identity {identity.identity_id} already exists")
+
+    def get_workload_identity(self, identity_id: str) -> WorkloadIdentity | None:
+        rows = self._all(f"SELECT {_IDENTITY_COLUMNS} FROM workload_identities WHERE identity_id = ?", (identity_id,))
+        return _identity_from(rows[0]) if rows else None
+
+    def list_workload_identities(self, kind: str, account_id: str | None) -> list[WorkloadIdentity]:
+        if account_id is None:
+            rows = self._all(f"SELECT {_IDENTITY_COLUMNS} FROM workload_identities WHERE kind = ? "
+                             "ORDER BY created_at, identity_id", (kind,))
+        else:
+            rows = self._all(f"SELECT {_IDENTITY_COLUMNS} FROM workload_identities WHERE kind = ? AND account_id = ? "
+                             "ORDER BY created_at, identity_id", (kind, account_id))
+        return [_identity_from(r) for r in rows]
+
+    def delete_workload_identity(self, identity_id: str) -> bool:
+        return self._write(self._sql("DELETE FROM workload_identities WHERE identity_id = ?"), (identity_id,)) > 0
