@@ -27,3 +27,17 @@ def test_paths_go_to_their_adapter_and_failed_audits_answer_in_its_shape(core):
     assert aws_failed.status == 503
     assert orjson.loads(aws_failed.body)["__type"] == "DependencyTimeoutException"
     assert router.audit_failed(RuntimeError("bug"), vault_answer).status == 500
+
+
+def test_azure_and_google_paths_reach_their_adapters_before_vault_and_aws(core):
+    from strongroom.protocols.azure.app import AzureApp
+    from strongroom.protocols.gcp.app import GcpApp
+
+    router = Router(AwsKmsApp(core), vault=VaultApp(core), mounted=[AzureApp(core, "us-east-1"),
+                                                                    GcpApp(core, "us-east-1")])
+    for path, frontend in (("/keys/payments/create", "azure"), ("/tenant-1/oauth2/v2.0/token", "azure"),
+                           ("/deletedkeys", "azure"), ("/v1/projects/p/locations/global/keyRings", "gcp"),
+                           ("/token", "gcp"), ("/v1/transit/keys", "vault"), ("/", "aws")):
+        assert router(request(path)).facts["frontend"] == frontend, path
+    failed = router.audit_failed(RuntimeError("disk"), router(request("/token")))
+    assert failed.status == 503 and orjson.loads(failed.body)["error"]["status"] == "UNAVAILABLE"

@@ -52,6 +52,8 @@ class ServerConfig:
     kmip_client_ca: Path | None = None  # the CA whose client certificates the KMIP listener accepts
     kmip_port_optional: bool = False  # the port is --dev's default: when it is taken, serve without KMIP
     kmip_region: str = DEFAULT_REGION  # the region of the objects made through KMIP
+    azure_region: str = DEFAULT_REGION  # the region of the keys of Azure's Key Vault API
+    gcp_region: str = DEFAULT_REGION  # the region of the keys of Google's Cloud KMS API
 
     @property
     def database(self) -> Path:

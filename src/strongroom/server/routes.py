@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 import orjson
@@ -40,16 +40,28 @@ class HttpAdapter(Protocol):
         ...
 
 
+class MountedAdapter(HttpAdapter, Protocol):
+    """An adapter that says which paths are its own (``name`` is its ``facts["frontend"]``)."""
+
+    name: str
+
+    def serves(self, path: str) -> bool: ...
+
+
 class Router:
-    """The mount table of the HTTP listeners: a path prefix per adapter (``/v1/``: Vault's), the AWS adapter for
-    everything else. Each answer says which adapter made it (``facts["frontend"]``)."""
+    """The mount table of the HTTP listeners: each ``mounted`` adapter takes the paths it serves (tried in order),
+    then ``/v1/`` is Vault's, and the AWS adapter takes everything else. Each answer says which adapter made it
+    (``facts["frontend"]``)."""
 
     def __init__(self, aws: AwsKmsApp, metrics: Metrics | None = None, *, access_log: bool = False,
-                 vault: VaultApp | None = None) -> None:
+                 vault: VaultApp | None = None, mounted: Sequence[MountedAdapter] = ()) -> None:
         self._aws = aws
         self._core = aws.core
-        self._mounts: list[tuple[str, HttpAdapter]] = [(VAULT_PREFIX, vault)] if vault is not None else []
-        self._by_name: dict[str, HttpAdapter] = {"aws": aws, **({"vault": vault} if vault is not None else {})}
+        self._mounts: list[tuple[Callable[[str], bool], HttpAdapter]] = [(m.serves, m) for m in mounted]
+        if vault is not None:
+            self._mounts.append((lambda path: path.startswith(VAULT_PREFIX), vault))
+        self._by_name: dict[str, HttpAdapter] = {"aws": aws, **({"vault": vault} if vault is not None else {}),
+                                                 **{m.name: m for m in mounted}}
         self._metrics = metrics
         self._access_log = access_log
 
@@ -71,8 +83,8 @@ class Router:
         return self._handle(request, started)
 
     def _adapter(self, path: str) -> HttpAdapter:
-        for prefix, adapter in self._mounts:
-            if path.startswith(prefix):
+        for serves, adapter in self._mounts:
+            if serves(path):
                 return adapter
         return self._aws
 

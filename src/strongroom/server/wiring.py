@@ -13,6 +13,8 @@ from typing import Any
 from strongroom.domain.limits import Limits
 from strongroom.protocols.aws.app import AwsKmsApp
 from strongroom.protocols.aws.model import KmsModel
+from strongroom.protocols.azure.app import AzureApp
+from strongroom.protocols.gcp.app import GcpApp
 from strongroom.protocols.kmip.app import KmipApp
 from strongroom.protocols.vault.app import VaultApp
 from strongroom.server import http
@@ -133,7 +135,8 @@ def serve_worker(config: ServerConfig, sockets: list[tuple[socket.socket, bool]]
     core = Core(open_store(config, serving=True), **core_options(config))  # sealed until the supervisor says
     receive_initial_state(channel, core)
     router = Router(AwsKmsApp(core, model), Metrics(core), access_log=config.access_log,
-                    vault=VaultApp(core, config.vault_region))
+                    vault=VaultApp(core, config.vault_region),
+                    mounted=[AzureApp(core, config.azure_region), GcpApp(core, config.gcp_region)])
     tls: ssl.SSLContext | None = None
     if config.tls_cert and config.tls_key:
         tls = server_ssl_context(config.tls_cert, config.tls_key)
