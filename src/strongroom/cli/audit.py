@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import IO
 
 from strongroom.cli.common import data_dir_argument, database_argument
+from strongroom.cli.progress import ProgressBar, progress
 from strongroom.domain.audit import AuditFilter, StoredAuditEvent
 from strongroom.domain.clock import SystemClock
 from strongroom.server.config import ServerConfig
 from strongroom.server.wiring import open_store
 from strongroom.service.audit import AuditTrail
+from strongroom.storage.base import Store
 
 FOLLOW_POLL_SECONDS = 0.5
 
@@ -58,13 +60,38 @@ def _summary(stored: StoredAuditEvent) -> str:
     return f"{record['eventTime']}\t{stored.event.event_name}\t{outcome}\t{who}\t{stored.event.key_arn or '-'}"
 
 
-def _emit(events, out: IO[str], line: Callable[[StoredAuditEvent], str]) -> int:  # type: ignore[no-untyped-def]
+def _emit(events, out: IO[str], line: Callable[[StoredAuditEvent], str],  # type: ignore[no-untyped-def]
+          bar: ProgressBar | None = None) -> int:
     last = 0
     for stored in events:
         out.write(line(stored) + "\n")
         last = stored.seq
+        if bar is not None:
+            bar.advance()
     out.flush()
     return last
+
+
+def trail_length(store: Store) -> int:
+    """How many events the trail holds: its sequence numbers run without gaps from the oldest kept event."""
+    newest = store.last_audit_link()
+    oldest = store.query_audit(AuditFilter(limit=1))
+    return newest[0] - oldest[0].seq + 1 if newest is not None and oldest else 0
+
+
+def _export(trail: AuditTrail, store: Store, where: AuditFilter, file: str) -> None:
+    """The bar counts against the whole trail when every event is exported; with a filter, the count alone. It is
+    not drawn when the events go to the same terminal."""
+    unfiltered = where == AuditFilter()
+    to_stdout = file == "-"
+    out = sys.stdout if to_stdout else Path(file).open("w")
+    try:
+        with progress("exporting", total=trail_length(store) if unfiltered else None, unit="events",
+                      enabled=False if to_stdout and sys.stdout.isatty() else None) as bar:
+            _emit(trail.all(where), out, lambda s: s.record_json, bar)
+    finally:
+        if out is not sys.stdout:
+            out.close()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -83,12 +110,7 @@ def run(args: argparse.Namespace) -> int:
             return 0
         where = AuditFilter(args.since, args.until, args.key, args.principal, args.event, args.errors)
         if args.action == "export":
-            out = sys.stdout if args.file == "-" else Path(args.file).open("w")
-            try:
-                _emit(trail.all(where), out, lambda s: s.record_json)
-            finally:
-                if out is not sys.stdout:
-                    out.close()
+            _export(trail, store, where, args.file)
             return 0
         line = (lambda s: s.record_json) if args.json else _summary
         last = _emit(trail.all(where), sys.stdout, line)

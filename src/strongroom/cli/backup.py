@@ -10,10 +10,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from strongroom.cli.common import store_arguments
+from strongroom.cli.progress import ProgressBar, progress
 from strongroom.errors import StrongroomError
 from strongroom.server.config import ROOT_KEY_FILE, ConfigError, ServerConfig, env_path
 from strongroom.storage import backup
@@ -58,6 +60,29 @@ def _unwrapper(args: argparse.Namespace) -> Callable[[bytes], bytes]:
     return unwrap
 
 
+def rows_of(snapshot: backup.Snapshot) -> int:
+    return sum(len(rows) for _, rows in snapshot.tables.values())
+
+
+class _CountedRows(list):  # type: ignore[type-arg]
+    """A table's rows that advance a progress bar as the store reads them to insert them."""
+
+    def __init__(self, rows: list[tuple], bar: ProgressBar) -> None:  # type: ignore[type-arg]
+        super().__init__(rows)
+        self._bar = bar
+
+    def __iter__(self) -> Iterator[tuple]:  # type: ignore[type-arg]
+        for row in super().__iter__():
+            yield row
+            self._bar.advance()
+
+
+def counting_rows(snapshot: backup.Snapshot, bar: ProgressBar) -> backup.Snapshot:
+    """The same snapshot, its rows counted on ``bar`` as they are inserted."""
+    return replace(snapshot, tables={name: (columns, _CountedRows(rows, bar))
+                                     for name, (columns, rows) in snapshot.tables.items()})
+
+
 def _fail(exc: BaseException) -> int:
     print(f"strongroom: {getattr(exc, 'message', None) or exc}", file=sys.stderr)
     return 1
@@ -67,11 +92,15 @@ def run_backup(args: argparse.Namespace) -> int:
     try:
         unwrap = _unwrapper(args)
         store = open_store(args.database, args.data_dir)
-        try:
-            snapshot = backup.take(store)  # type: ignore[arg-type]
-        finally:
-            store.close()
-        backup.write(args.file, snapshot, unwrap)
+        # The store is read in one snapshot and the file sealed in one piece: the bar tells the two apart.
+        with progress("backing up") as bar:
+            try:
+                snapshot = backup.take(store)  # type: ignore[arg-type]
+            finally:
+                store.close()
+            bar.total = rows_of(snapshot)
+            backup.write(args.file, snapshot, unwrap)
+            bar.advance(rows_of(snapshot))
     except _REFUSALS as exc:
         return _fail(exc)
     print(f"backed up {snapshot.count('keys')} keys, {snapshot.count('aliases')} aliases, "
@@ -82,15 +111,17 @@ def run_backup(args: argparse.Namespace) -> int:
 
 def run_restore(args: argparse.Namespace) -> int:
     try:
-        snapshot = backup.read(args.file, _unwrapper(args))  # verified before anything is written
-        created = not args.database and not args.data_dir.exists()
-        store = open_store(args.database, args.data_dir)
-        if created:
-            os.chmod(args.data_dir, 0o700)
-        try:
-            backup.restore(store, snapshot)  # type: ignore[arg-type]
-        finally:
-            store.close()
+        with progress("restoring") as bar:
+            snapshot = backup.read(args.file, _unwrapper(args))  # verified before anything is written
+            bar.total = rows_of(snapshot)
+            created = not args.database and not args.data_dir.exists()
+            store = open_store(args.database, args.data_dir)
+            if created:
+                os.chmod(args.data_dir, 0o700)
+            try:
+                backup.restore(store, counting_rows(snapshot, bar))  # type: ignore[arg-type]
+            finally:
+                store.close()
     except _REFUSALS as exc:
         return _fail(exc)
     print(f"restored {snapshot.count('keys')} keys, {snapshot.count('aliases')} aliases, "

@@ -1,5 +1,5 @@
 """``strongroom server | credentials | tokens | kmip-clients | accounts | users | operator | audit | seed | azure |
-gcp …``: the entry point."""
+gcp | keys | aliases …``: the entry point."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import argparse
 import sys
 
 from strongroom.cli import (
+    aliases,
     audit,
     backup,
     credentials,
+    keys,
     kmip_clients,
     operator,
     principals,
@@ -37,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_parsers(commands)
     tokens.add_parser(commands)
     kmip_clients.add_parser(commands)
+    keys.add_parser(commands)
+    aliases.add_parser(commands)
     seed.add_parser(commands)
     workload_identities.add_parser(commands)
     apply_environment(commands.choices["server"])  # every server option, for containers and CI
