@@ -125,7 +125,7 @@ def _read_credentials(path: Path) -> dict[str, str]:
     for line in path.read_text().splitlines():
         if "=" in line:
             name, _, value = line.partition("=")
-            values[name.strip()] = value.strip()
+            values[name.strip().lstrip("#").strip()] = value.strip()  # the account id is kept in a comment
     return values
 
 
