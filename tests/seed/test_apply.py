@@ -217,3 +217,12 @@ def test_seeded_material_is_wrapped_at_rest_and_never_logged(core, data_dir, cap
     for material in (OLD_MATERIAL, NEW_MATERIAL):
         assert material not in stored and material.hex().encode() not in stored
         assert material.hex() not in caplog.text and material.hex() not in "".join(changes)
+
+
+def test_every_entry_advances_the_progress_once(core) -> None:  # type: ignore[no-untyped-def]
+    from strongroom.seed import entry_count
+
+    seed = parse_seed(SEED, "keys.yaml")
+    ticks: list[None] = []
+    apply_seed(core, seed, OPTIONS, lambda: ticks.append(None))
+    assert len(ticks) == entry_count(seed) > 3

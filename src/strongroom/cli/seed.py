@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from strongroom.cli.common import run_with_core, store_arguments
+from strongroom.cli.progress import progress
 from strongroom.seed import (
     ApplyOptions,
     ApplyReport,
@@ -21,6 +22,7 @@ from strongroom.seed import (
     SeedFile,
     apply_seed,
     check_material_allowed,
+    entry_count,
     export_seed,
     load_seed,
 )
@@ -114,7 +116,8 @@ def run_apply(args: argparse.Namespace) -> int:
 
     def act(core: Core) -> int:
         try:
-            report = apply_seed(core, seed, options)
+            with progress("seeding", total=entry_count(seed), unit="entries") as bar:
+                report = apply_seed(core, seed, options, bar.advance)
         except SeedError as exc:
             print(exc, file=sys.stderr)
             return 1

@@ -6,7 +6,7 @@ in place by ``strongroom seed apply`` or ``strongroom server --seed`` and writte
 transaction, and is idempotent; ``export_seed`` writes the store back as a seed file. See docs/seeds.md.
 """
 
-from strongroom.seed.apply import apply_seed
+from strongroom.seed.apply import apply_seed, entry_count
 from strongroom.seed.errors import SeedError
 from strongroom.seed.export import export_seed
 from strongroom.seed.loading import check_material_allowed, load_seed, parse_seed
@@ -14,4 +14,4 @@ from strongroom.seed.model import SeedFile
 from strongroom.seed.run import ApplyOptions, ApplyReport
 
 __all__ = ["ApplyOptions", "ApplyReport", "SeedError", "SeedFile", "apply_seed", "check_material_allowed",
-           "export_seed", "load_seed", "parse_seed"]
+           "entry_count", "export_seed", "load_seed", "parse_seed"]

@@ -8,6 +8,8 @@ the line of the entry.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from strongroom.seed.loading import check_material_allowed
 from strongroom.seed.model import SeedFile
 from strongroom.seed.put_keys import put_key
@@ -18,16 +20,27 @@ from strongroom.seed.run import ApplyOptions, ApplyReport, SeedRun
 from strongroom.service.core import Core
 
 
-def apply_seed(core: Core, seed: SeedFile, options: ApplyOptions) -> ApplyReport:
+def entry_count(seed: SeedFile) -> int:
+    """How many entries :func:`apply_seed` goes through (for a progress bar)."""
+    return len(seed.accounts) + len(seed.keys) + len(seed.transit) + len(seed.objects)
+
+
+def apply_seed(core: Core, seed: SeedFile, options: ApplyOptions,
+               advance: Callable[[], None] = lambda: None) -> ApplyReport:
+    """Make the store hold what ``seed`` says, in one transaction; ``advance`` is called after each entry."""
     check_material_allowed(seed, options.allow_material)
     run = SeedRun(core, seed, options)
     with core.seeding.atomically():
         for account in seed.accounts:
             put_account(run, account)
+            advance()
         for key in seed.keys:
             put_key(run, key)
+            advance()
         for transit_key in seed.transit:
             put_transit_key(run, transit_key)
+            advance()
         for managed in seed.objects:
             put_object(run, managed)
+            advance()
     return run.report
