@@ -106,13 +106,14 @@ class QuietGate:
         after = read_box_cpu()
         return (after.busy - before.busy + after.steal - before.steal) / (time.monotonic() - start)
 
-    def wait(self) -> tuple[float, float]:
-        """(seconds waited, busy cores in the last window)."""
+    def wait(self, max_wait_s: float | None = None) -> tuple[float, float]:
+        """(seconds waited, busy cores in the last window); ``max_wait_s`` overrides the per-cell bound."""
         start = time.monotonic()
+        limit = self.max_wait_s if max_wait_s is None else max_wait_s
         busy = self.busy_cores()
         while busy > self.threshold_cores:
             elapsed = time.monotonic() - start
-            if elapsed >= self.max_wait_s or self.waited_s + elapsed >= self.budget_s:
+            if elapsed >= limit or self.waited_s + elapsed >= self.budget_s:
                 break
             time.sleep(0.5)
             busy = self.busy_cores()

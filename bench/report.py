@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.kmip_load import MODES as KMIP_MODES
+from bench.startup import IMPORTS
 from bench.ttlv import KMIP_OPERATIONS
 
 Run = dict[str, Any]
@@ -461,6 +462,12 @@ def render_markdown(results: dict[str, Any]) -> str:
         out += _table(["criterion", "measured", "result"],
                       [[b["criterion"], b["measured"], f"**{b['result']}**"] for b in s["transit_bar"]], "llr")
 
+    startup_summary = (results.get("startup") or {}).get("summary") or {}
+    if startup_summary.get("bar"):
+        out += ["", "## The startup bar (issue 23)", ""]
+        out += _table(["criterion", "measured", "result"],
+                      [[b["criterion"], b["measured"], f"**{b['result']}**"] for b in startup_summary["bar"]], "llr")
+
     out += ["", "## Throughput by operation and concurrency", "",
             "req/s, median over repetitions; ratios paired per repetition, median (min–max). "
             "The bare stack does the same (op-independent) work for every operation, so its row is repeated.", ""]
@@ -522,6 +529,8 @@ def render_markdown(results: dict[str, Any]) -> str:
                          _n(lite["p50_ms"] if lite else None, ".2f"), _ratio(r["vs_sqlite"], ".2f")])
         out += _table(["operation", "conc", "PostgreSQL req/s", "p50 ms", "p99 ms", "CPU s / 1k req",
                        "SQLite req/s", "SQLite p50 ms", "PostgreSQL / SQLite"], rows)
+
+    out += _startup_section(results)
 
     out += ["", "## Scale: Encrypt with 100 to 1,000,000 keys in the store", ""]
     sc = results.get("scale") or {}
@@ -592,6 +601,70 @@ def render_markdown(results: dict[str, Any]) -> str:
         out += ["", "**Skipped for the time budget:** " + "; ".join(results["skipped"]) + "."]
     out += ["", "Machine-readable: [results.json](results.json) (every run, every aggregate)."]
     return "\n".join(out) + "\n"
+
+
+def _median_max_cell(row: dict[str, Any], metric: str, fmt: str = ".2f") -> str:
+    """"0.62 (0.70)": median (max) of a startup metric."""
+    if row.get(metric) is None:
+        return "–"
+    return f"{row[metric]:{fmt}} ({row[metric + '_max']:{fmt}})"
+
+
+def _startup_section(results: dict[str, Any]) -> list[str]:
+    """Time from the spawn until the server serves, per data directory; memory after the start."""
+    st = results.get("startup") or {}
+    out = ["", "## Startup (issue 23)", ""]
+    rows = (st.get("summary") or {}).get("rows") or []
+    if not rows:
+        return out + ["Not run (`--startup-reps 0`, or results from before the startup phase)."]
+    config = results["config"]
+    extra = " ".join(config.get("strongroom_extra_args") or [])
+    out += [f"Each start spawns `strongroom server --dev --data-dir DIR --workers {st.get('workers', '?')} "
+            f"--tls-port 0{' ' + extra if extra else ''}` (the command line of every benchmarked Strongroom) and "
+            f"polls every 5 ms, in order: {st.get('check', '?')} (ListKeys with `Limit` 1, signed before the "
+            "spawn: the cheapest signed API call, and one that an empty store answers). That last time is the "
+            "bar's figure. On a store with keys a signed Encrypt with one stored key follows (no worker has it "
+            "cached: store read and unwrap). The server is then stopped by PID before the next start. "
+            f"{st.get('reps_done', 0)} repetition(s), targets shuffled per repetition, the quiet gate before each "
+            f"start (at most 3 s; {st.get('quiet_wait_s', 0)} s in all); the empty directory is "
+            "made afresh for every repetition (its first start makes the root key, TLS material and dev "
+            "account; the second start reuses them). Seconds from the spawn, median (max) over the starts; the "
+            "unsealed columns come from the server log's time stamps (supervisor: imports, dev files, store opened, "
+            "ports bound, service model loaded, root key read; every worker: forked, its store opened, seal state "
+            f"received). \"{IMPORTS}\" is "
+            "`python -c 'import strongroom.cli.main'` from spawn to exit: the interpreter and the modules the "
+            "CLI loads before doing anything. Memory is summed over the server's tree (supervisor and workers) "
+            "once it served.", ""]
+    table = []
+    for row in rows:
+        if row["target"] == IMPORTS:
+            table.append([row["target"], str(row["starts"]), _median_max_cell(row, "imports_s"), "–", "–", "–",
+                          "–", "–", "–", "–", "–", "–", "–"])
+            continue
+        table.append([row["target"], f"{row['starts']}" + (f" (+{row['failed']} failed)" if row["failed"] else ""),
+                      "–", _median_max_cell(row, "supervisor_unsealed_s"), _median_max_cell(row, "workers_unsealed_s"),
+                      _median_max_cell(row, "health_s"), _median_max_cell(row, "ready_s"),
+                      f"**{_median_max_cell(row, 'api_s')}**", _median_max_cell(row, "encrypt_s"),
+                      _median_max_cell(row, "cpu_s"), _n(row.get("rss_mib")), _n(row.get("pss_mib")),
+                      _median_max_cell(row, "stop_s")])
+    out += _table(["data directory", "starts", "exits s", "supervisor unsealed s", "workers unsealed s",
+                   "/health 200 s", "/ready 200 s", "ListKeys 200 s", "first Encrypt 200 s", "CPU s (tree)",
+                   "RSS MiB (ΣVmRSS)", "PSS MiB", "stop s"], table)
+    imports = st.get("imports") or {}
+    if imports.get("top"):
+        out += ["", f"Where the imports' time goes (`python -X importtime -c 'import strongroom.cli.main'`, once, self "
+                f"time summed per package; importtime itself slows them): {imports['total_ms']:,.0f} ms in all, "
+                f"{imports['strongroom_ms']:,.0f} ms of it in Strongroom's own modules. Largest: "
+                + ", ".join(f"{t['group']} {t['ms']:,.0f} ms" for t in imports["top"]) + "."]
+    built = st.get("stores_built") or []
+    if built:
+        out += ["", "Stores built for this phase only, through the storage layer as the scale phase builds its own: "
+                + "; ".join(f"{b['keys']:,} keys in {b['build_seconds']['total']:.1f} s ({b['db_mib']:.0f} MiB)"
+                            for b in built) + "."]
+    for row in rows:
+        for error in row.get("errors") or []:
+            out += ["", f"{row['target']}: failed start: `{error[:200]}`"]
+    return out
 
 
 def _transit_systems(machine: dict[str, Any], config: dict[str, Any], headers: dict[str, Any]) -> list[str]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from bench import scale
+from bench import scale, startup
 from bench.kmip import KmipRunner, KmipTarget, kmip_cells, kmip_warmup
 from bench.kmip_load import MODES as KMIP_MODES
 from bench.measure import Cell, CellRun, Runner, Warmup, calibrate
@@ -53,6 +53,8 @@ class Plan:
     kmip_systems: list[str] = field(default_factory=list)  # "strongroom", and "pykmip" when installed
     kmip_reps: int = 0
     kmip_cap: dict[str, int] = field(default_factory=dict)  # a system's highest KMIP concurrency, if capped
+    startup_reps: int = 0  # starts of each startup target (0: no startup phase)
+    startup_keys: list[int] = field(default_factory=list)  # store sizes whose start is timed
 
     def cell_seconds(self) -> float:
         return self.duration_s + self.warmup_s + CELL_OVERHEAD_S
@@ -82,6 +84,11 @@ class Plan:
     def scale_build_seconds(self) -> float:
         return 3.0 * len(self.scale_keys) + 25e-6 * sum(self.scale_keys)  # measured ~2.1 s per 100k keys
 
+    def startup_seconds(self) -> float:
+        """The startup phase: its starts, and the stores it builds because the scale phase does not."""
+        extra = [k for k in self.startup_keys if k not in self.scale_keys]
+        return startup.phase_seconds(self.startup_reps, self.startup_keys, extra)
+
     def scale_rep_seconds(self) -> float:
         signing = 45e-6 * sum(min(k, self.spread_keys) + min(k, SPREAD_WARMUP_KEYS) for k in self.scale_keys)
         return len(self.scale_keys) * (2 * self.cell_seconds() + SPREAD_WARMUP_S) + signing
@@ -94,6 +101,7 @@ class Plan:
                    else 0)
                 + (3 + len(TRANSIT_OPERATIONS) * len(self.transit_systems) if self.transit_systems else 0)  # start-up
                 + self.kmip_seconds()
+                + self.startup_seconds()
                 + 25)
 
 
@@ -249,15 +257,26 @@ def _spread_requests(system: System, store: scale.ScaleStore, limit: int,
     return lambda: scale.signed_encrypts(system, scale.spread_sample(store.key_ids, limit, seed + next(calls)))
 
 
-def scale_phase(runner: Runner, plan: Plan, out_dir: Path, log_dir: Path, workers: int, reserve: float) -> PhaseLog:
-    log = PhaseLog(reps_planned=plan.scale_reps)
-    started = time.monotonic()
-    stores: list[scale.ScaleStore] = []
+def build_stores(plan: Plan, out_dir: Path, log_dir: Path) -> list[scale.ScaleStore]:
+    """The scale phase's stores (the startup phase times a start on each of them too)."""
+    stores = []
     for keys in plan.scale_keys:
         print(f"[scale] building a store with {keys:,} keys through the storage layer", flush=True)
         store = scale.build_store(out_dir / f"scale-{keys}", keys, log_dir)
         print(f"[scale] {keys:,} keys: {store.build} s, {store.db_bytes() / 2**20:.0f} MiB", flush=True)
         stores.append(store)
+    return stores
+
+
+def scale_phase(runner: Runner, plan: Plan, out_dir: Path, log_dir: Path, workers: int, reserve: float,
+                stores: list[scale.ScaleStore] | None = None) -> PhaseLog:
+    """Encrypt on every store (built here unless ``stores`` are given; their build time counts either way)."""
+    log = PhaseLog(reps_planned=plan.scale_reps)
+    started = time.monotonic()
+    if stores is None:
+        stores = build_stores(plan, out_dir, log_dir)
+    else:
+        started -= sum(s.build["total"] for s in stores)
     log.extra["stores"] = [scale.store_summary(s) for s in stores]
     systems: list[tuple[scale.ScaleStore, System]] = []
     try:

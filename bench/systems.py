@@ -190,16 +190,22 @@ def strongroom_serves_kmip() -> bool:
     return "--kmip-port" in _server_help()
 
 
+def strongroom_argv(data_dir: Path, port: int, workers: int, *, database_url: str | None = None,
+                    kmip_port: int = 0) -> list[str]:
+    """The command line of every benchmarked Strongroom server (dev mode, plain HTTP on ``port``)."""
+    kmip = ["--kmip-port", str(kmip_port)] if strongroom_serves_kmip() else []
+    return [sys.executable, "-m", "strongroom", "server", "--dev", "--data-dir", str(data_dir), "--host",
+            "127.0.0.1", "--port", str(port), "--tls-port", "0", "--workers", str(workers),
+            *(["--database", database_url] if database_url else []), *strongroom_benchmark_args(), *kmip]
+
+
 def start_strongroom(name: str, data_dir: Path, port: int, workers: int, log_dir: Path,
                      database_url: str | None = None, kmip_port: int = 0) -> System:
     """A Strongroom server on SQLite in ``data_dir``, or on the PostgreSQL database at ``database_url``; its dev
     account's root Vault token is a random one the bench chose. It serves KMIP on ``kmip_port`` when that is not
     0 (in every worker, SO_REUSEPORT); otherwise not at all, so benchmarked servers never compete for KMIP's
     default port."""
-    kmip = ["--kmip-port", str(kmip_port)] if strongroom_serves_kmip() else []
-    argv = [sys.executable, "-m", "strongroom", "server", "--dev", "--data-dir", str(data_dir), "--host",
-            "127.0.0.1", "--port", str(port), "--tls-port", "0", "--workers", str(workers),
-            *(["--database", database_url] if database_url else []), *strongroom_benchmark_args(), *kmip]
+    argv = strongroom_argv(data_dir, port, workers, database_url=database_url, kmip_port=kmip_port)
     vault_token = "bench-" + secrets.token_hex(16)
     process = start_process(name, argv, log_path=log_dir / f"{name.replace(' ', '_')}.log",
                             env=strongroom_env(vault_token), cwd=REPO)
