@@ -1,7 +1,6 @@
 """KMS providers: building them from ``kms_providers`` and ``kms_tls_options``.
 
-Each kind is one module (``local.py``, ``aws.py``, ``kmip.py``); adding azure or gcp is one more module and
-one more branch in :func:`build_providers`.
+Each kind is one module (``local.py``, ``aws.py``, ``azure.py``, ``gcp.py``, ``kmip.py``).
 """
 
 from __future__ import annotations
@@ -11,7 +10,9 @@ from typing import Any
 
 from strongroom_client.errors import ConfigurationError
 from strongroom_client.providers.aws import AwsProvider
+from strongroom_client.providers.azure import AzureProvider
 from strongroom_client.providers.base import KmsProvider, provider_kind
+from strongroom_client.providers.gcp import GcpProvider
 from strongroom_client.providers.http import HttpsTransport, RetryPolicy, Transport
 from strongroom_client.providers.kmip import KmipExchange, KmipProvider, TlsExchange
 from strongroom_client.providers.local import LocalProvider
@@ -44,12 +45,13 @@ def build_providers(
             if name in tls_options:
                 raise ConfigurationError(f"kms_tls_options[{name!r}]: the local provider does not use TLS")
             providers[name] = LocalProvider(name, credentials)
-        elif kind == "aws":
+        elif kind in _HTTP_PROVIDERS:
             sender = transport or HttpsTransport(ssl_context(name, tls_options.get(name)))
-            providers[name] = AwsProvider(name, credentials, transport=sender, retry=retry)
-        elif kind == "kmip":
+            providers[name] = _HTTP_PROVIDERS[kind](name, credentials, transport=sender, retry=retry)
+        else:
             exchange = kmip_exchange or TlsExchange(ssl_context(name, tls_options.get(name)))
             providers[name] = KmipProvider(name, credentials, exchange=exchange, retry=retry)
-        else:
-            raise ConfigurationError(f"KMS provider kind {kind!r} ({name!r}) is not supported by this library yet")
     return providers
+
+
+_HTTP_PROVIDERS = {"aws": AwsProvider, "azure": AzureProvider, "gcp": GcpProvider}
