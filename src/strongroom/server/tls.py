@@ -102,9 +102,16 @@ def ensure_dev_tls(tls_dir: Path, hosts: Sequence[str] = DEFAULT_HOSTS) -> TlsFi
     return files
 
 
+HTTPS_TLS12_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20"  # forward secrecy and AEAD only (TLS 1.3's are all AEAD)
+
+
 def server_ssl_context(cert: Path, key: Path) -> ssl.SSLContext:
-    """A TLS server context (TLS 1.2 minimum) serving ``cert`` with ``key``."""
+    """A TLS server context (TLS 1.2 minimum) serving ``cert`` with ``key``. Under TLS 1.2 it offers only ECDHE
+    suites with AES-GCM or ChaCha20-Poly1305: every HTTPS client of a KMS (botocore, libmongocrypt, the Azure and
+    Google SDKs, hvac) has them, and CBC suites are what TLS scanners flag. The KMIP listener keeps OpenSSL's
+    forward-secret defaults, which include the CBC-SHA256 suites of KMIP's TLS 1.2 profile."""
     ctx = _server_context(cert, key)
+    ctx.set_ciphers(HTTPS_TLS12_CIPHERS)
     ctx.set_alpn_protocols(["http/1.1"])
     return ctx
 
