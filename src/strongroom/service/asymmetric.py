@@ -4,7 +4,7 @@ key's usage, state and algorithm, in that order."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from strongroom.crypto.asymmetric import AsymmetricKey, EcKey, MlKemKey
 from strongroom.domain import key_specs as specs
@@ -30,7 +30,7 @@ class PublicKey:
 @dataclass(frozen=True, slots=True)
 class Secret:
     key: Key
-    shared_secret: bytes
+    shared_secret: bytes = field(repr=False)
     ciphertext: bytes | None = None  # Encapsulate: the encapsulated secret
 
 

@@ -8,7 +8,7 @@ EncryptionAlgorithm, and takes no encryption context.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from strongroom.crypto import ciphertext_blob, keygen
@@ -43,7 +43,7 @@ class Sealed:
 
 @dataclass(slots=True)  # not frozen: built per request, and a frozen one costs 3-4x to build
 class Opened:
-    plaintext: bytes
+    plaintext: bytes = field(repr=False)
     key: Key
     material_id: str | None
     algorithm: str = SYMMETRIC_DEFAULT
@@ -51,13 +51,13 @@ class Opened:
 
 @dataclass(frozen=True, slots=True)
 class DataKey:
-    plaintext: bytes
+    plaintext: bytes = field(repr=False)
     sealed: Sealed
 
 
 @dataclass(frozen=True, slots=True)
 class DataKeyPair:
-    private_key: bytes | None  # PKCS#8 DER; None for GenerateDataKeyPairWithoutPlaintext
+    private_key: bytes | None = field(repr=False)  # PKCS#8 DER; None for GenerateDataKeyPairWithoutPlaintext
     public_key: bytes  # DER SubjectPublicKeyInfo
     sealed: Sealed  # the private key under the symmetric KMS key
     key_pair_spec: str
