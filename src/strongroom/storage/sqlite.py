@@ -9,6 +9,7 @@ soon as another process changes them.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -110,6 +111,8 @@ class SqliteStore(AuditBatchStore):
     def __init__(self, path: Path, *, busy_timeout_ms: int = 10_000, background_checkpoints: bool = False) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():  # owner-only from the start; SQLite gives its -wal and -shm files the same mode
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._lock = threading.RLock()
         self._stop_checkpoints = threading.Event()
