@@ -31,6 +31,7 @@ Handler = Callable[[HttpRequest], "HttpResponse | Awaitable[HttpResponse]"]
 MAX_BODY_BYTES = 1 << 20  # 1 MiB: far above any KMS request (a 32 KB policy, a 6 KB ciphertext)
 MAX_HEADER_BYTES = 64 << 10
 IDLE_TIMEOUT_SECONDS = 60.0
+REQUEST_TIMEOUT_SECONDS = 30.0  # from a request's first byte to its last: a client trickling bytes is cut off
 _REASONS = {s.value: s.phrase for s in HTTPStatus}
 
 
@@ -53,7 +54,7 @@ def _error(status: int, code: str, message: str) -> HttpResponse:
 class HttpProtocol(asyncio.Protocol):
     __slots__ = ("_handler", "_secure", "_transport", "_parser", "_url", "_headers", "_header_bytes",
                  "_body", "_body_bytes", "_too_large", "_client_ip", "_closing", "last_active", "_server",
-                 "_awaiting", "_queued", "_at_start", "_listing")
+                 "_awaiting", "_queued", "_at_start", "_listing", "_request_started")
 
     def __init__(self, handler: Handler, secure: bool, server: ServerState) -> None:
         self._handler = handler
@@ -69,6 +70,7 @@ class HttpProtocol(asyncio.Protocol):
         self._at_start = True  # the next byte starts a request line
         self._listing = False  # this request's method is LIST (fed to the parser as GET)
         self.last_active = time.monotonic()
+        self._request_started: float | None = None  # when the request being read began
 
     def _reset(self) -> None:
         self._url = b""
@@ -93,6 +95,8 @@ class HttpProtocol(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.last_active = time.monotonic()
+        if self._request_started is None:
+            self._request_started = self.last_active
         if self._at_start and data.startswith(b"LIST "):  # Vault's LIST method, which llhttp does not know
             data = b"GET " + data[5:]
             self._listing = True
@@ -130,6 +134,7 @@ class HttpProtocol(asyncio.Protocol):
             self._body.append(body)
 
     def on_message_complete(self) -> None:
+        self._request_started = None
         if self._transport is None or self._closing:
             return
         if self._too_large:
@@ -205,7 +210,11 @@ class HttpProtocol(asyncio.Protocol):
             self._transport.close()
 
     def close_if_idle(self, now: float) -> None:
-        if now - self.last_active > IDLE_TIMEOUT_SECONDS:
+        """Close a connection idle too long, or whose request has taken too long to arrive (however steadily its
+        bytes trickle in: what slow-client attacks do)."""
+        started = self._request_started
+        if now - self.last_active > IDLE_TIMEOUT_SECONDS or (
+                started is not None and now - started > REQUEST_TIMEOUT_SECONDS):
             self._close()
 
 
@@ -228,7 +237,7 @@ class ServerState:
 
     async def reap_idle(self) -> None:
         while True:
-            await asyncio.sleep(IDLE_TIMEOUT_SECONDS / 4)
+            await asyncio.sleep(min(IDLE_TIMEOUT_SECONDS, REQUEST_TIMEOUT_SECONDS) / 4)
             now = time.monotonic()
             for connection in list(self.connections):
                 connection.close_if_idle(now)
