@@ -39,5 +39,5 @@ def test_azure_and_google_paths_reach_their_adapters_before_vault_and_aws(core):
                            ("/deletedkeys", "azure"), ("/v1/projects/p/locations/global/keyRings", "gcp"),
                            ("/token", "gcp"), ("/v1/transit/keys", "vault"), ("/", "aws")):
         assert router(request(path)).facts["frontend"] == frontend, path
-    failed = router.audit_failed(RuntimeError("disk"), router(request("/token")))
+    failed = router.audit_failed(DependencyUnavailableError("the database is unreachable"), router(request("/token")))
     assert failed.status == 503 and orjson.loads(failed.body)["error"]["status"] == "UNAVAILABLE"
