@@ -6,6 +6,7 @@ from typing import Any
 
 from strongroom.domain.context import RequestContext
 from strongroom.domain.grants import Grant
+from strongroom.errors import InvalidRequestError
 from strongroom.protocols.aws import shapes
 from strongroom.protocols.aws.key_ids import key_ref, optional_key_ref
 from strongroom.service.core import Core
@@ -36,6 +37,9 @@ def grant_entry(core: Core, grant: Grant) -> dict[str, Any]:
 
 
 def create_grant(core: Core, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+    if p.get("GranteePrincipal") is None:  # optional in botocore's model, needed by every grant
+        raise InvalidRequestError("1 validation error detected: Value null at 'granteePrincipal' failed to satisfy "
+                                  "constraint: Member must not be null")
     constraints = p.get("Constraints") or {}
     grant, token = core.grants.create_grant(
         ctx, key_ref(p["KeyId"],
