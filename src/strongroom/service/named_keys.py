@@ -18,7 +18,7 @@ in the request's audit note.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from strongroom.crypto import versioned_keys as vk
@@ -26,7 +26,7 @@ from strongroom.crypto.aead import random_bytes
 from strongroom.domain.actions import Action
 from strongroom.domain.clock import Clock
 from strongroom.domain.context import RequestContext
-from strongroom.domain.keys import Key, KeyState, KeyUsage
+from strongroom.domain.keys import Key, KeyState, KeyUsage, KeyVersion
 from strongroom.domain.limits import Limits
 from strongroom.domain.references import new_key_id
 from strongroom.errors import (
@@ -41,7 +41,7 @@ from strongroom.errors import (
 from strongroom.service.authorization import Authorizer
 from strongroom.service.caches import BoundedCache
 from strongroom.service.key_hierarchy import KeyHierarchy, material_label
-from strongroom.service.keyring import KeyRing
+from strongroom.service.keyring import KeyRing, key_version
 from strongroom.service.keys import new_material_id
 from strongroom.service.rotation import AUTOMATIC, ON_DEMAND
 from strongroom.service.seeding import check_key_id
@@ -203,11 +203,11 @@ class NamedKeyService:
         ctx.note.version(chosen)
         return Use(key, chosen, self._material(key, chosen))
 
-    def _material(self, key: Key, version: int) -> vk.VersionedKey:
+    def _material(self, key: Key, version: int, *, enabled_only: bool = True) -> vk.VersionedKey:
         stored = self._ring.record(key, version)  # the key ring's cache: sees a version disabled since
         if stored is None or not stored.has_material:
             raise InvalidRequestError(f"version {version} of key '{key.name}' is not available (trimmed)")
-        if not stored.enabled:
+        if enabled_only and not stored.enabled:
             raise KeyStateError(f"version {version} of key '{key.name}' is disabled")
         kdf = key.attributes.get("core.kdf", vk.KDF_HKDF_SHA256)
         cache_key = (key.key_id, version, kdf)
@@ -397,6 +397,26 @@ class NamedKeyService:
                 self._forget(key)
         return len(names)
 
+    def version_details(self, ctx: RequestContext, name_space: str, name: str,
+                        action: Action = Action.DESCRIBE_KEY) -> tuple[Key, list[KeyVersion]]:
+        """The key and each of its versions' facts (enabled, material present), once the caller may do ``action``
+        (``kms:DescribeKey``, or the operation about to be done with one of them)."""
+        key = self._key(ctx, name_space, name, action)
+        return key, [key_version(r, key.origin == "EXTERNAL") for r in self._ring.records(key.key_id)]
+
+    def destroy_version(self, ctx: RequestContext, name_space: str, name: str, version: int) -> None:
+        """Wipe one version's material for good (the version stays, disabled, without material), authorized as
+        ``kms:DeleteKey``; the key's other versions are untouched."""
+        key = self._key(ctx, name_space, name, Action.DELETE_KEY)
+        ctx.note.version(version)
+        with self._store.transaction():
+            stored = next((v for v in self._store.get_versions(key.key_id) if v.version == version), None)
+            if stored is None:
+                raise NotFoundError(f"version {version} of key '{name}' does not exist")
+            self._store.update_version(key.key_id, replace(stored, wrapped_material=b"", enabled=False))
+        self._ring.forget_material(key.key_id)
+        self._forget(key)
+
     def _forget(self, key: Key) -> None:
         self._ring.forget_key(key.key_id)
         self._ring.forget_name(key.account_id, key.name_space or "", key.name or "")
@@ -519,11 +539,12 @@ class NamedKeyService:
         return self._described(key)
 
     def public_key(self, ctx: RequestContext, name_space: str, name: str, version: int) -> str | None:
-        """A version's public key as its read shows it (the caller has been allowed to describe the key)."""
+        """A version's public key as its read shows it (the caller has been allowed to describe the key); a
+        disabled version still has one."""
         key = self._find(ctx, name_space, name)
         if key is None:
             raise NotFoundError(f"key '{name}' not found")
-        return self._material(key, version).public_key_for_read()
+        return self._material(key, version, enabled_only=False).public_key_for_read()
 
     @staticmethod
     def random(n: int) -> bytes:
