@@ -5,7 +5,8 @@ answers 200 only when the node can serve keys (unsealed, store answering), else 
 ``GET /metrics`` is the Prometheus exposition. Every other request is timed and counted (and access-logged
 with ``--access-log``); while sealed, the AWS adapter refuses each API request with a retryable 503 (and
 records it in the audit trail).
-A request that will generate an RSA key gets that key made in a worker thread first (the answer is awaited).
+A request that will generate an RSA key gets that key made in a worker thread first (the answer is awaited), when
+its adapter can tell from the request (``key_to_make_first``).
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ class Router:
         if request.method == "GET" and request.path in ("/health", "/ready", "/metrics"):
             return self._operational(request.path)
         started = time.perf_counter()
-        key_spec = None if self._core.sealed or request.path != "/" else self._aws.key_to_make_first(request)
+        key_spec = None if self._core.sealed else self._key_to_make_first(request)
         if key_spec is not None:
             return self._after_making(key_spec, request, started)
         return self._handle(request, started)
@@ -81,6 +82,11 @@ class Router:
         except Exception:  # the request then generates its key itself
             log.exception("could not make a %s key ahead", key_spec)
         return self._handle(request, started)
+
+    def _key_to_make_first(self, request: HttpRequest) -> str | None:
+        """The RSA key spec the request will generate, if its adapter can tell (``key_to_make_first``)."""
+        ask = getattr(self._adapter(request.path), "key_to_make_first", None)
+        return ask(request) if ask is not None else None
 
     def _adapter(self, path: str) -> HttpAdapter:
         for serves, adapter in self._mounts:

@@ -120,13 +120,14 @@ def test_plaintext_limit(client, ring):
     client.error(400, "INVALID_ARGUMENT", "POST", f"{KEY}:encrypt", {})
 
 
-def test_key_to_make_first_names_rsa_keys_only(app):
+def test_key_to_make_first_names_rsa_keys_only_for_a_valid_bearer(app, client):
     import orjson
 
     from strongroom.protocols.http import HttpRequest
 
-    def request(path: str, body: dict) -> HttpRequest:
-        return HttpRequest("POST", path, "cryptoKeyId=k", {}, orjson.dumps(body))
+    def request(path: str, body: dict, token: str | None = client.token) -> HttpRequest:
+        headers = {"authorization": f"Bearer {token}"} if token else {}
+        return HttpRequest("POST", path, "cryptoKeyId=k", headers, orjson.dumps(body))
 
     create = f"/v1/{RING}/cryptoKeys"
     assert app.key_to_make_first(request(create, {"purpose": 6, "versionTemplate": {"algorithm": 10}})) == "RSA_4096"
@@ -135,4 +136,8 @@ def test_key_to_make_first_names_rsa_keys_only(app):
     assert app.key_to_make_first(request(create, {"purpose": "ENCRYPT_DECRYPT"})) is None
     assert app.key_to_make_first(request(f"/v1/{RING}/importJobs", {})) == "RSA_4096"
     assert app.key_to_make_first(request(f"/v1/{KEY}:encrypt", {})) is None
-    assert app.key_to_make_first(HttpRequest("POST", create, "", {}, b"{bad")) is None
+    assert app.key_to_make_first(HttpRequest("POST", create, "", {"authorization": f"Bearer {client.token}"},
+                                             b"{bad")) is None
+    rsa = {"purpose": 6, "versionTemplate": {"algorithm": 10}}
+    assert app.key_to_make_first(request(create, rsa, token=None)) is None  # nobody else makes the server generate
+    assert app.key_to_make_first(request(create, rsa, token="forged.jwt.token")) is None

@@ -92,11 +92,17 @@ class GcpApp:
             return HttpResponse(error.code, orjson.dumps(payload), CONTENT_TYPE, list(headers), facts)
         return HttpResponse(200, orjson.dumps(body), CONTENT_TYPE, [], facts)
 
-    @staticmethod
-    def key_to_make_first(request: HttpRequest) -> str | None:
+    def key_to_make_first(self, request: HttpRequest) -> str | None:
         """The RSA key spec a CreateCryptoKey (or CreateImportJob: the key ring's wrapping key) will generate, so a
-        server can make it in a worker thread first (``Core.make_key_ahead``); None for every other request."""
+        server can make it in a worker thread first (``Core.make_key_ahead``); None for every other request, and for
+        a caller without a valid bearer token (nobody else can make the server generate)."""
         if request.method != "POST" or not request.path.startswith(PREFIX):
+            return None
+        token = _bearer(request.headers.get("authorization", ""))
+        try:
+            self.core.workload_identities.authenticate_bearer(GCP_SERVICE_ACCOUNT, token or "",
+                                                              (KMS_AUDIENCE, *host_urls(request, "/")))
+        except StrongroomError:
             return None
         try:
             target = parse_path(request.path[len("/v1/"):].rstrip("/"))
