@@ -23,7 +23,7 @@ from strongroom_client.errors import KmsError
 from strongroom_client.providers.base import DATA_KEY_BYTES, check_data_key, check_fields
 from strongroom_client.providers.bearer import TokenCache, token_from_answer
 from strongroom_client.providers.endpoint import parse_endpoint
-from strongroom_client.providers.http import HttpRequest, HttpResponse, RetryPolicy, Transport
+from strongroom_client.providers.http import HttpRequest, RetryPolicy, Transport, cloud_error
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 DEFAULT_IDENTITY_PLATFORM = "login.microsoftonline.com"
@@ -104,7 +104,7 @@ class AzureProvider:
         if response.status == 401:
             tokens.forget()  # revoked or expired early: the next call asks for a new one
         if response.status != 200:
-            raise _error(self._name, operation, response)
+            raise cloud_error(self._name, operation, response, "code")
         return _b64url_field(self._name, operation, response.body)
 
     def _token(self, scope: str) -> tuple[str, float]:
@@ -137,18 +137,3 @@ def _b64url_field(provider: str, operation: str, body: bytes) -> bytes:
     except (ValueError, AttributeError, binascii.Error):
         raise KmsError(f"KMS provider {provider!r}: the {operation} answer has no base64url 'value'", status=200) \
             from None
-
-
-def _error(provider: str, operation: str, response: HttpResponse) -> KmsError:
-    code = message = None
-    try:
-        error = json.loads(response.body).get("error")
-        if isinstance(error, dict):
-            code, message = error.get("code"), error.get("message")
-    except (ValueError, AttributeError):
-        message = response.body[:200].decode("utf-8", "replace")
-    detail = ": ".join(str(part) for part in (code, message) if part)
-    return KmsError(f"KMS provider {provider!r}: {operation} failed with HTTP {response.status}"
-                    + (f" ({detail})" if detail else ""), status=response.status,
-                    error_type=str(code) if code else None)
-

@@ -31,7 +31,7 @@ from strongroom_client.errors import ConfigurationError, KmsError
 from strongroom_client.providers.base import DATA_KEY_BYTES, check_data_key, check_fields
 from strongroom_client.providers.bearer import TokenCache, token_from_answer
 from strongroom_client.providers.endpoint import parse_endpoint
-from strongroom_client.providers.http import HttpRequest, HttpResponse, RetryPolicy, Transport
+from strongroom_client.providers.http import HttpRequest, RetryPolicy, Transport, cloud_error
 
 RETRY_STATUSES = frozenset({408, 429, *range(500, 600)})
 DEFAULT_TOKEN_HOST = "oauth2.googleapis.com"
@@ -112,7 +112,7 @@ class GcpProvider:
         if response.status == 401:
             self._tokens.forget()
         if response.status != 200:
-            raise _error(self._name, path.rsplit(":", 1)[-1], response)
+            raise cloud_error(self._name, path.rsplit(":", 1)[-1], response, "status")
         try:
             value = json.loads(response.body).get(field)
             if not isinstance(value, str):
@@ -170,17 +170,3 @@ def _private_key(where: str, value: Any) -> rsa.RSAPrivateKey:
 
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def _error(provider: str, operation: str, response: HttpResponse) -> KmsError:
-    status_name = message = None
-    try:
-        error = json.loads(response.body).get("error")
-        if isinstance(error, dict):
-            status_name, message = error.get("status"), error.get("message")
-    except (ValueError, AttributeError):
-        message = response.body[:200].decode("utf-8", "replace")
-    detail = ": ".join(str(part) for part in (status_name, message) if part)
-    return KmsError(f"KMS provider {provider!r}: {operation} failed with HTTP {response.status}"
-                    + (f" ({detail})" if detail else ""), status=response.status,
-                    error_type=str(status_name) if status_name else None)

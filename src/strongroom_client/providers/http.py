@@ -8,6 +8,7 @@ SNI). Tests and proxies can pass their own.
 from __future__ import annotations
 
 import http.client
+import json
 import random
 import ssl
 import time
@@ -116,3 +117,18 @@ class RetryPolicy:
     def _pause(self, attempt: int) -> None:
         if attempt:
             self.sleep(min(self.max_delay, self.base_delay * 2 ** (attempt - 1)) * self.jitter())
+
+
+def cloud_error(provider: str, operation: str, response: HttpResponse, code_member: str) -> KmsError:
+    """A :class:`KmsError` from an ``{"error": {code_member, "message"}}`` answer (Azure's and Google's shape)."""
+    code = message = None
+    try:
+        error = json.loads(response.body).get("error")
+        if isinstance(error, dict):
+            code, message = error.get(code_member), error.get("message")
+    except (ValueError, AttributeError):
+        message = response.body[:200].decode("utf-8", "replace")
+    detail = ": ".join(str(part) for part in (code, message) if part)
+    return KmsError(f"KMS provider {provider!r}: {operation} failed with HTTP {response.status}"
+                    + (f" ({detail})" if detail else ""), status=response.status,
+                    error_type=str(code) if code else None)
