@@ -20,6 +20,7 @@ from typing import Any
 
 from strongroom.protocols.aws.model import KmsModel
 from strongroom.server.config import ServerConfig
+from strongroom.server.hardening import disable_core_dumps
 from strongroom.server.seal_channel import channel_pair, push, state_message
 from strongroom.server.seal_control import ControlSocket
 from strongroom.server.unsealer import Unsealer
@@ -173,6 +174,7 @@ def _signal(pid: int, signum: int) -> None:
 
 def run_workers(config: ServerConfig, unsealer: Unsealer) -> None:
     """Serve with ``config.workers`` processes until SIGTERM or SIGINT; restart a worker that dies."""
+    disable_core_dumps()
     sockets = bind(config, reuse_port=config.workers > 1, exclusive=True)  # fails early if a port is taken
     try:
         control = ControlSocket(config.control_socket_path)
