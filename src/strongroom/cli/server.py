@@ -228,6 +228,16 @@ def _announce_dev(config: ServerConfig, account, kmip: DevKmipClient | None) -> 
     print(dev_banner(config, account, kmip), flush=True)
 
 
+def _cloud_lines(config: ServerConfig, account_id: str) -> list[str]:
+    """Azure Key Vault and Google Cloud KMS are served on the HTTPS port; their clients need an identity first."""
+    if not config.tls_port:
+        return []
+    https = f"https://{config.host}:{config.tls_port}"
+    return [f"  Azure:       {https}   (Key Vault; identity: strongroom azure apps create --account {account_id})",
+            f"  Google:      {https}   (Cloud KMS; identity: strongroom gcp service-accounts create --account "
+            f"{account_id} --project P --name N --key-file sa.json --token-uri {https}/token)"]
+
+
 def dev_banner(config: ServerConfig, account, kmip: DevKmipClient | None) -> str:  # type: ignore[no-untyped-def]
     """Every endpoint and credential of the dev server, and ``export`` lines to paste into a shell."""
     http = f"http://{config.host}:{config.port}"
@@ -249,6 +259,7 @@ def dev_banner(config: ServerConfig, account, kmip: DevKmipClient | None) -> str
         f"  HTTPS:       {tls}",
         f"  Vault API:   {http}   (token in {config.data_dir / 'dev-vault-token'})",
         f"  KMIP:        {kmip_line}",
+        *_cloud_lines(config, account.account_id),
         f"  access key:  {account.access_key_id}",
         f"  secret key:  {account.secret_access_key}",
         f"  credentials: {config.data_dir / 'dev-credentials'}   (AWS shared-credentials format)",
