@@ -140,6 +140,15 @@ def new_key_pair(key_spec: str) -> tuple[bytes, bytes]:
     return pkcs8(private), spki(private.public_key())
 
 
+def pem_key_pair(key_spec: str) -> tuple[str, str]:
+    """A key pair as key files carry it: (PKCS#8 PEM private key, SubjectPublicKeyInfo PEM public key)."""
+    private = generate_private(key_spec)
+    return (private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()).decode(),
+            private.public_key().public_bytes(serialization.Encoding.PEM,
+                                              serialization.PublicFormat.SubjectPublicKeyInfo).decode())
+
+
 def load_private(key_spec: str, der: bytes) -> Any:
     """The private key in a PKCS#8 DER blob; ValueError unless it is a key of exactly ``key_spec``."""
     check_supported(key_spec)

@@ -30,8 +30,10 @@ from strongroom.service.path_policies import PathPolicies
 from strongroom.service.principals import Principals
 from strongroom.service.quotas import Quotas
 from strongroom.service.rotation import RotationService
+from strongroom.service.sealed_backups import SealedBackups
 from strongroom.service.seeding import Seeding
 from strongroom.service.tokens import Tokens
+from strongroom.service.version_crypto import VersionCrypto
 from strongroom.service.workload_identities import WorkloadIdentities
 from strongroom.storage.base import Store
 from strongroom.trust.base import RootOfTrust
@@ -70,6 +72,8 @@ class Core:
         self.admin = AdminService(self.principals, self.credentials, self.authz, operator_account)
         self.front_door = FrontDoor(self._secrets, self.quotas, self.audit)
         self.named_keys = NamedKeyService(store, self._ring, self._secrets, self.authz, self.clock, self.limits)
+        self.version_crypto = VersionCrypto(self.named_keys, self._caches.register)
+        self.sealed_backups = SealedBackups(self.named_keys)
         self.managed_objects = ManagedObjects(store, self._ring, self._secrets, self.authz, self.clock, self.limits)
         self.object_use = ObjectUse(self.managed_objects, self._ring, self._secrets, self.authz)
         self.rotation = RotationService(store, self._ring, self.keys, self.clock, self.limits, self.named_keys)

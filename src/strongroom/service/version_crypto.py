@@ -1,80 +1,47 @@
-"""Raw operations on one version of a named key, with the algorithms cloud key APIs offer beyond Transit's:
-RSAES-OAEP with SHA-1 or SHA-256, RSAES-PKCS1-v1_5, AES key wrap (RFC 3394), AES-GCM with the nonce made here,
-signatures over a caller-computed digest (RSASSA-PKCS1-v1_5, RSASSA-PSS with salt = digest length, ECDSA in IEEE
-P1363 r||s form), unwrapping CKM_RSA_AES_KEY_WRAP transfer blobs; and a version's public key as numbers.
-
-The pyca objects are built here from the version's material (``VersionedKey.backup_entry``) and cached per
-process; the cache is registered with the core's, so it is dropped when they are (another process changed the
-store, the core sealed).
+"""Raw operations on one version of a named key (``crypto/raw_operations.py``: RSA-OAEP/PKCS#1 v1.5, AES key
+wrap, AES-GCM, signatures over a digest, transfer-blob unwrapping, public numbers), for the cloud dialects.
 
 Every call goes through ``NamedKeyService.use`` first, so the action is authorized, the key's window and the
-version's state are enforced and the key and version are noted for the audit event exactly as for Transit. Every
-decrypt or unwrap failure is the one opaque InvalidCiphertextError.
+version's state are enforced and the key and version are noted for the audit event exactly as for Transit. The
+loaded key objects are cached per process, in a cache registered with the core's: dropped when they are (another
+process changed the store, the core sealed).
 """
 
 from __future__ import annotations
 
-import base64
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature, InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.keywrap import (
-    InvalidUnwrap,
-    aes_key_unwrap,
-    aes_key_unwrap_with_padding,
-    aes_key_wrap,
-)
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
-
+from strongroom.crypto import raw_operations as raw
 from strongroom.crypto import versioned_keys as vk
+from strongroom.crypto.raw_operations import (  # noqa: F401 - the algorithm names adapters pass
+    AES_GCM,
+    AES_KEY_WRAP,
+    CIPHERS,
+    RSA_OAEP_SHA_1,
+    RSA_OAEP_SHA_256,
+    RSA_PKCS1_V1_5,
+    SIGNING,
+    PublicNumbers,
+)
 from strongroom.domain.actions import Action
 from strongroom.domain.context import RequestContext
-from strongroom.errors import InvalidCiphertextError, InvalidRequestError, KeyUsageError
+from strongroom.errors import InvalidRequestError
 from strongroom.service.caches import BoundedCache, Clearable
 from strongroom.service.named_keys import NamedKeyService, Use
 
-RSA_OAEP_SHA_1 = "RSAES_OAEP_SHA_1"
-RSA_OAEP_SHA_256 = "RSAES_OAEP_SHA_256"
-RSA_PKCS1_V1_5 = "RSAES_PKCS1_V1_5"
-AES_KEY_WRAP = "AES_KEY_WRAP"
-AES_GCM = "AES_GCM"
-CIPHERS = (RSA_OAEP_SHA_1, RSA_OAEP_SHA_256, RSA_PKCS1_V1_5, AES_KEY_WRAP, AES_GCM)
-SIGNING = ("RSASSA_PKCS1_V1_5", "RSASSA_PSS", "ECDSA")
-DIGESTS: dict[str, type[hashes.HashAlgorithm]] = {"SHA_256": hashes.SHA256, "SHA_384": hashes.SHA384,
-                                                   "SHA_512": hashes.SHA512}
-GCM_NONCE_BYTES = 12
-GCM_TAG_BYTES = 16
-_CURVES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
 _MAX_CACHED = 10_000
 
 
 @dataclass(frozen=True, slots=True)
 class Sealed:
-    """An encryption's output; ``nonce`` and ``tag`` only for AES-GCM."""
+    """An encryption's output and the version that made it; ``nonce`` and ``tag`` only for AES-GCM."""
 
     ciphertext: bytes
     version: int
     nonce: bytes | None = None
     tag: bytes | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PublicNumbers:
-    """A version's public key: ``n``/``e`` for RSA, ``curve`` (P-256, P-384, P-521) and ``x``/``y`` for EC;
-    nothing for symmetric keys."""
-
-    n: int | None = None
-    e: int | None = None
-    curve: str | None = None
-    x: int | None = None
-    y: int | None = None
-    size: int = 0  # bits: the modulus, the curve or the symmetric key
 
 
 class VersionCrypto:
@@ -84,39 +51,18 @@ class VersionCrypto:
         if register is not None:
             register(self._loaded)
 
-    def _loaded_key(self, use: Use) -> Any:
-        """The pyca key (or raw symmetric key) of a version, rebuilt when the named-key cache has a new object."""
+    def _use(self, ctx: RequestContext, name_space: str, name: str, action: Action, version: int | None,
+             opening: bool) -> tuple[Use, Any]:
+        """The use (authorized, noted) and the version's key object, rebuilt when the named-key cache has a new
+        material object."""
+        use = self._named.use(ctx, name_space, name, action, version, opening=opening)
         cache_key = (use.key.key_id, use.version)
         found = self._loaded.get(cache_key)
         if found is not None and found[0] is use.material:
-            return found[1]
-        entry = use.material.backup_entry()
-        spec = use.key.key_spec
-        if spec in vk.AEAD_KEY_BYTES:
-            loaded: Any = base64.b64decode(entry["key"])
-        elif spec in vk.RSA_SPECS:
-            r = entry["rsa_key"]
-            p, q = r["Primes"]
-            public = rsa.RSAPublicNumbers(r["E"], r["N"])
-            loaded = rsa.RSAPrivateNumbers(p, q, r["D"], r["Precomputed"]["Dp"], r["Precomputed"]["Dq"],
-                                           r["Precomputed"]["Qinv"], public).private_key(
-                unsafe_skip_rsa_key_validation=True)
-        elif spec in vk.ECDSA_SPECS:
-            curve = {"ECC_NIST_P256": ec.SECP256R1, "ECC_NIST_P384": ec.SECP384R1,
-                     "ECC_NIST_P521": ec.SECP521R1}[spec]()
-            loaded = ec.EllipticCurvePrivateNumbers(entry["ec_d"], ec.EllipticCurvePublicNumbers(
-                entry["ec_x"], entry["ec_y"], curve)).private_key()
-        else:
-            raise KeyUsageError(f"key spec {spec} has no raw operations")
+            return use, found[1]
+        loaded = raw.load(use.key.key_spec, use.material.backup_entry())
         self._loaded.put(cache_key, (use.material, loaded))
-        return loaded
-
-    def _use(self, ctx: RequestContext, name_space: str, name: str, action: Action, version: int | None,
-             opening: bool) -> tuple[Use, Any]:
-        use = self._named.use(ctx, name_space, name, action, version, opening=opening)
-        return use, self._loaded_key(use)
-
-    # --- public key ------------------------------------------------------------------------------------------
+        return use, loaded
 
     def public_numbers(self, ctx: RequestContext, name_space: str, name: str, version: int) -> PublicNumbers:
         """The version's public numbers, for a caller already allowed to describe the key (not authorized again;
@@ -124,148 +70,35 @@ class VersionCrypto:
         named = self._named.peek(ctx, name_space, name)
         if named is None or version not in named.versions:
             raise InvalidRequestError("no such key version")
-        pem = self._named.public_key(ctx, name_space, name, version)
-        spec = named.key.key_spec
-        if spec in vk.AEAD_KEY_BYTES:
-            return PublicNumbers(size=vk.AEAD_KEY_BYTES[spec] * 8)
-        public: Any = load_pem_public_key((pem or "").encode())
-        if isinstance(public, rsa.RSAPublicKey):
-            numbers = public.public_numbers()
-            return PublicNumbers(n=numbers.n, e=numbers.e, size=public.key_size)
-        if isinstance(public, ec.EllipticCurvePublicKey):
-            point = public.public_numbers()
-            return PublicNumbers(curve=_CURVES.get(public.curve.name, public.curve.name), x=point.x, y=point.y,
-                                 size=public.curve.key_size)
-        raise KeyUsageError(f"key spec {spec} has no public numbers")
-
-    # --- encryption ------------------------------------------------------------------------------------------
+        return raw.public_numbers(named.key.key_spec, self._named.public_key(ctx, name_space, name, version))
 
     def encrypt(self, ctx: RequestContext, name_space: str, name: str, version: int | None, algorithm: str,
                 plaintext: bytes, associated_data: bytes = b"") -> Sealed:
         use, key = self._use(ctx, name_space, name, Action.ENCRYPT, version, False)
-        if algorithm == AES_GCM:
-            _check_symmetric(key, algorithm)
-            nonce = os.urandom(GCM_NONCE_BYTES)
-            out = AESGCM(key).encrypt(nonce, plaintext, associated_data or None)
-            return Sealed(out[:-GCM_TAG_BYTES], use.version, nonce, out[-GCM_TAG_BYTES:])
-        if algorithm == AES_KEY_WRAP:
-            _check_symmetric(key, algorithm)
-            if len(plaintext) < 16 or len(plaintext) % 8:
-                raise InvalidRequestError("AES key wrap takes a multiple of 8 bytes, at least 16")
-            return Sealed(aes_key_wrap(key, plaintext), use.version)
-        if not isinstance(key, rsa.RSAPrivateKey):
-            raise KeyUsageError(f"{algorithm} needs an RSA key")
-        try:
-            return Sealed(key.public_key().encrypt(plaintext, _rsa_padding(algorithm)), use.version)
-        except ValueError:
-            raise InvalidRequestError(f"the plaintext is too long for {algorithm} with this key") from None
+        sealed = raw.encrypt(key, algorithm, plaintext, associated_data)
+        return Sealed(sealed.ciphertext, use.version, sealed.nonce, sealed.tag)
 
     def decrypt(self, ctx: RequestContext, name_space: str, name: str, version: int | None, algorithm: str,
                 ciphertext: bytes, *, nonce: bytes | None = None, tag: bytes | None = None,
                 associated_data: bytes = b"") -> bytes:
         _, key = self._use(ctx, name_space, name, Action.DECRYPT, version, True)
-        try:
-            if algorithm == AES_GCM:
-                _check_symmetric(key, algorithm)
-                if nonce is None or tag is None or len(tag) != GCM_TAG_BYTES:
-                    raise InvalidCiphertextError()
-                return AESGCM(key).decrypt(nonce, ciphertext + tag, associated_data or None)
-            if algorithm == AES_KEY_WRAP:
-                _check_symmetric(key, algorithm)
-                return aes_key_unwrap(key, ciphertext)
-            if not isinstance(key, rsa.RSAPrivateKey):
-                raise KeyUsageError(f"{algorithm} needs an RSA key")
-            return key.decrypt(ciphertext, _rsa_padding(algorithm))
-        except (ValueError, InvalidTag, InvalidUnwrap):
-            raise InvalidCiphertextError() from None
+        return raw.decrypt(key, algorithm, ciphertext, nonce=nonce, tag=tag, associated_data=associated_data)
 
     def unwrap_transfer(self, ctx: RequestContext, name_space: str, name: str, version: int | None,
                         blob: bytes) -> bytes:
-        """Key material a caller wrapped for this RSA version with PKCS#11's CKM_RSA_AES_KEY_WRAP (RSAES-OAEP-SHA-1
-        of an ephemeral AES key, one modulus long, then that key's AES key wrap with padding, RFC 5649): the
-        transfer blobs of HSM-to-KMS imports. Authorized as ``kms:ImportKeyMaterial`` on the wrapping key; the
-        material stays in the core (to be checked and handed to ``create`` or ``rotate``)."""
+        """Key material a caller wrapped for this RSA version with CKM_RSA_AES_KEY_WRAP (the transfer blobs of
+        HSM-to-KMS imports). Authorized as ``kms:ImportKeyMaterial`` on the wrapping key; the material stays in
+        the core (to be checked and handed to ``create`` or ``rotate``)."""
         _, key = self._use(ctx, name_space, name, Action.IMPORT_KEY_MATERIAL, version, True)
-        if not isinstance(key, rsa.RSAPrivateKey):
-            raise KeyUsageError("a transfer blob is wrapped for an RSA key")
-        size = key.key_size // 8
-        try:
-            ephemeral = key.decrypt(blob[:size], _rsa_padding(RSA_OAEP_SHA_1))
-            return aes_key_unwrap_with_padding(ephemeral, blob[size:])
-        except (ValueError, InvalidUnwrap):
-            raise InvalidCiphertextError() from None
-
-    # --- signatures ------------------------------------------------------------------------------------------
+        return raw.unwrap_transfer(key, blob)
 
     def sign(self, ctx: RequestContext, name_space: str, name: str, version: int | None, scheme: str, hash_name: str,
              digest: bytes) -> tuple[int, bytes]:
         """The version used and the signature of ``digest`` (ECDSA: r||s, each the curve's size)."""
         use, key = self._use(ctx, name_space, name, Action.SIGN, version, False)
-        prehashed = _prehashed(hash_name, digest)
-        if scheme == "ECDSA":
-            if not isinstance(key, ec.EllipticCurvePrivateKey):
-                raise KeyUsageError("ECDSA needs an EC key")
-            r, s = utils.decode_dss_signature(key.sign(digest, ec.ECDSA(prehashed)))
-            size = (key.curve.key_size + 7) // 8
-            return use.version, r.to_bytes(size, "big") + s.to_bytes(size, "big")
-        if not isinstance(key, rsa.RSAPrivateKey):
-            raise KeyUsageError(f"{scheme} needs an RSA key")
-        return use.version, key.sign(digest, _signature_padding(scheme, hash_name), prehashed)
+        return use.version, raw.sign(key, scheme, hash_name, digest)
 
     def verify(self, ctx: RequestContext, name_space: str, name: str, version: int | None, scheme: str,
                hash_name: str, digest: bytes, signature: bytes) -> bool:
         _, key = self._use(ctx, name_space, name, Action.VERIFY, version, True)
-        prehashed = _prehashed(hash_name, digest)
-        try:
-            if scheme == "ECDSA":
-                if not isinstance(key, ec.EllipticCurvePrivateKey):
-                    raise KeyUsageError("ECDSA needs an EC key")
-                half = len(signature) // 2
-                if not half or len(signature) % 2:
-                    return False
-                der = utils.encode_dss_signature(int.from_bytes(signature[:half], "big"),
-                                                 int.from_bytes(signature[half:], "big"))
-                key.public_key().verify(der, digest, ec.ECDSA(prehashed))
-            else:
-                if not isinstance(key, rsa.RSAPrivateKey):
-                    raise KeyUsageError(f"{scheme} needs an RSA key")
-                key.public_key().verify(signature, digest, _signature_padding(scheme, hash_name), prehashed)
-        except (InvalidSignature, ValueError):
-            return False
-        return True
-
-
-def _check_symmetric(key: Any, algorithm: str) -> None:
-    if not isinstance(key, bytes):
-        raise KeyUsageError(f"{algorithm} needs a symmetric key")
-
-
-def _rsa_padding(algorithm: str) -> padding.AsymmetricPadding:
-    if algorithm == RSA_PKCS1_V1_5:
-        return padding.PKCS1v15()
-    if algorithm in (RSA_OAEP_SHA_1, RSA_OAEP_SHA_256):
-        h = hashes.SHA1() if algorithm == RSA_OAEP_SHA_1 else hashes.SHA256()
-        return padding.OAEP(mgf=padding.MGF1(h), algorithm=h, label=None)
-    raise KeyUsageError(f"{algorithm} is not an RSA encryption algorithm")
-
-
-def _hash(hash_name: str) -> hashes.HashAlgorithm:
-    try:
-        return DIGESTS[hash_name]()
-    except KeyError:
-        raise InvalidRequestError(f"unknown digest {hash_name}") from None
-
-
-def _prehashed(hash_name: str, digest: bytes) -> utils.Prehashed:
-    h = _hash(hash_name)
-    if len(digest) != h.digest_size:
-        raise InvalidRequestError(f"a {hash_name} digest is {h.digest_size} bytes, not {len(digest)}")
-    return utils.Prehashed(h)
-
-
-def _signature_padding(scheme: str, hash_name: str) -> padding.AsymmetricPadding:
-    if scheme == "RSASSA_PSS":
-        return padding.PSS(mgf=padding.MGF1(_hash(hash_name)), salt_length=padding.PSS.DIGEST_LENGTH)
-    if scheme == "RSASSA_PKCS1_V1_5":
-        return padding.PKCS1v15()
-    raise KeyUsageError(f"{scheme} is not an RSA signature scheme")
+        return raw.verify(key, scheme, hash_name, digest, signature)

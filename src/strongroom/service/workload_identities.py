@@ -20,10 +20,9 @@ import uuid
 from dataclasses import dataclass
 
 import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from strongroom.crypto import jws
+from strongroom.crypto.keygen import pem_key_pair
 from strongroom.domain.clock import Clock
 from strongroom.domain.context import ROOT_USER, Caller, principal_arn
 from strongroom.domain.workload_identities import KINDS, WorkloadIdentity
@@ -95,11 +94,7 @@ class WorkloadIdentities:
                           tenant: str, description: str = "") -> NewKeyClient:
         """An identity that proves itself with assertions signed by an RSA key made here; the private half is
         returned once and never kept (a Google service account and its JSON key file)."""
-        private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption()).decode()
-        public = private.public_key().public_bytes(serialization.Encoding.PEM,
-                                                   serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+        pem, public = pem_key_pair("RSA_2048")
         identity = self._put(kind, identity_id, tenant, account_id, user_name, description, public_key=public,
                              key_id=os.urandom(20).hex())
         return NewKeyClient(identity, pem)

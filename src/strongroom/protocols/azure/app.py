@@ -31,8 +31,6 @@ from strongroom.protocols.azure.errors import INTERNAL, UNAUTHORIZED, AzureError
 from strongroom.protocols.azure.request import Call, check_api_version, json_body, query_of, vault_of
 from strongroom.protocols.http import HttpRequest, HttpResponse
 from strongroom.service.core import Core
-from strongroom.service.sealed_backups import SealedBackups
-from strongroom.service.version_crypto import VersionCrypto
 
 log = logging.getLogger("strongroom.azure")
 
@@ -63,8 +61,8 @@ class AzureApp:
     def __init__(self, core: Core, region: str) -> None:
         self.core = core
         self.region = region
-        self.crypto = VersionCrypto(core.named_keys, core.register_cache)
-        self.backups = SealedBackups(core.named_keys)
+        self.crypto = core.version_crypto
+        self.backups = core.sealed_backups
 
     @staticmethod
     def serves(path: str) -> bool:
