@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.processes import read_box_cpu, tree_cpu_seconds, tree_memory
-from bench.signing import Request, cycling_script, static_script, write_request_file
+from bench.signing import Request, RequestError, cycling_script, static_script, write_request_file
 from bench.systems import System, preflight
 from bench.wrk import WrkError, run_wrk
 
@@ -185,7 +185,7 @@ class Runner:
             run.memory = tree_memory(system.process.pid).as_dict()
             if not system.process.alive():
                 raise WrkError(f"{system.name} died during the cell:\n{system.process.log_tail()}")
-        except (WrkError, OSError) as exc:
+        except (WrkError, RequestError, OSError) as exc:
             run.error = str(exc)
         return run
 

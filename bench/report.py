@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from bench import cloud
 from bench.kmip_load import MODES as KMIP_MODES
 from bench.startup import IMPORTS
 from bench.ttlv import KMIP_OPERATIONS
@@ -179,6 +180,34 @@ def transit_bar_lines(rows: Sequence[dict[str, Any]], transit: Sequence[dict[str
         check(64, "transit", BAR_TRANSIT_VS_OPENBAO_C64))
     add(f"Strongroom Transit encrypt and decrypt at concurrency 1 ≥ {BAR_TRANSIT_VS_OPENBAO_C1:g}× OpenBao",
         check(1, "transit", BAR_TRANSIT_VS_OPENBAO_C1))
+    return lines
+
+
+def cloud_ratios(runs: Sequence[Run], concurrency: Sequence[int],
+                 token_concurrency: Sequence[int]) -> list[dict[str, Any]]:
+    """Per cloud operation and concurrency: its req/s over Strongroom's AWS Decrypt at the same concurrency,
+    paired per repetition (the token endpoints too, at their own concurrencies)."""
+    out = []
+    for operation in cloud.CLOUD_OPERATIONS:
+        levels = concurrency if operation in cloud.DATA_OPERATIONS else token_concurrency
+        for c in levels:
+            aws = {"system": "strongroom", "operation": "Decrypt", "connections": c, "mode": "fixed"}
+            out.append({"operation": operation, "connections": c, "token": operation in cloud.TOKEN_OPERATIONS,
+                        "vs_aws_decrypt": paired_ratios(runs, {**aws, "operation": operation}, aws)})
+    return out
+
+
+def cloud_lines(summary: dict[str, Any]) -> list[str]:
+    """One line per cloud cell, for the console."""
+    lines = []
+    for e in summary.get("cloud_ratios") or []:
+        on = {"system": "strongroom", "connections": e["connections"], "mode": "fixed"}
+        row, aws = find(summary["cells"], operation=e["operation"], **on), find(summary["cells"], operation="Decrypt",
+                                                                                **on)
+        p50, p99 = (_n(row["p50_ms"], ".2f"), _n(row["p99_ms"], ".2f")) if row else ("–", "–")
+        lines.append(f"{cloud.LABELS[e['operation']]} c={e['connections']}: {_n(row['rps'] if row else None)} req/s "
+                     f"(p50 {p50} ms, p99 {p99} ms); AWS Decrypt {_n(aws['rps'] if aws else None)} req/s: "
+                     f"{_ratio(e['vs_aws_decrypt'], '.2f')}")
     return lines
 
 
@@ -355,12 +384,13 @@ def summarise(runs: Sequence[Run], config: dict[str, Any], calibration: dict[str
         for operation in ("Encrypt", "CreateKey") for c in config.get("postgres_concurrency", [])]
     transit = transit_ratios(main_runs, config.get("transit_concurrency", []))
     kmip = kmip_ratios(main_runs, config.get("kmip_concurrency", [])) if config.get("kmip_systems") else []
+    clouds = cloud_ratios(main_runs, config.get("cloud_concurrency", []), config.get("cloud_token_concurrency", []))
     scale_cells = [row for row in aggregate(scale_runs)]
     flatness = scale_flatness(scale_runs, config["scale_keys"], config["scale_connections"])
     bar = bar_lines(cells, ratios, [row for row in cells if row["operation"] == "CreateKey"])
     return {
         "cells": cells, "ratios": ratios, "createkey_ratios": createkey_ratios, "postgres_ratios": postgres_ratios,
-        "transit_ratios": transit, "kmip_ratios": kmip, "bar": bar,
+        "transit_ratios": transit, "kmip_ratios": kmip, "cloud_ratios": clouds, "bar": bar,
         "transit_bar": transit_bar_lines(cells, transit) if transit else [],
         "scale_cells": scale_cells, "scale_flatness": flatness, "scale_verdict": scale_verdict(flatness, scale_cells),
         "noise": noise_summary(runs, cells + scale_cells, calibration),
@@ -442,6 +472,7 @@ def render_markdown(results: dict[str, Any]) -> str:
             "SO_REUSEPORT) with a handler that parses the JSON body and answers a fixed Encrypt-shaped reply: the "
             "ceiling for any handler on this stack.",
             *_transit_systems(machine, config, results.get("connection_headers") or {}),
+            *_cloud_systems(config),
             *_kmip_systems(machine, config, (results.get("kmip") or {}).get("tls") or {}), ""]
     vault = " and Vault Transit requests with an `X-Vault-Token`" if config.get("transit_systems") else ""
     trimmed = (" Cells last 3 s, not 4 s as before the Transit cells were added: that keeps the full run inside its "
@@ -487,6 +518,7 @@ def render_markdown(results: dict[str, Any]) -> str:
                    "Strongroom / moto", "Strongroom / bare"], head_rows)
 
     out += _transit_section(s)
+    out += _cloud_section(results)
     out += _kmip_section(results)
 
     out += ["", "## Every cell", ""]
@@ -707,6 +739,73 @@ def _transit_section(s: dict[str, Any]) -> list[str]:
                    "p99 ms", "Strongroom Transit / OpenBao", "AWS op", "Strongroom AWS req/s", "p50 ms", "p99 ms",
                    "Strongroom AWS / OpenBao"], rows, "lrrrrrrrrlrrrr")
     return out
+
+
+def _cloud_systems(config: dict[str, Any]) -> list[str]:
+    """The system-list bullet of the cloud cells."""
+    if not (config.get("cloud_concurrency") or config.get("cloud_token_concurrency")):
+        return []
+    return ["* **strongroom, Azure and Google**: the same **strongroom** server through its Azure Key Vault and "
+            "Google Cloud KMS dialects (plain HTTP port), with an app registration and a service account of the "
+            "dev account made by `strongroom azure apps create` and `strongroom gcp service-accounts create`."]
+
+
+def _cloud_section(results: dict[str, Any]) -> list[str]:
+    """Azure unwrapkey and Google decrypt against AWS Decrypt on the same server; the token endpoints."""
+    s, config = results["summary"], results["config"]
+    entries = s.get("cloud_ratios") or []
+    error = (results.get("cloud") or {}).get("error")
+    if not entries and not error:
+        return []
+    out = ["", "## Azure Key Vault and Google Cloud KMS", ""]
+    if error:
+        return out + [f"Not measured: the set-up failed (`{error[:300]}`)."]
+    out += [f"Strongroom's Azure `unwrapkey` (RSA-OAEP-256 with an RSA-2048 key, a 96-byte value wrapped once by "
+            f"`wrapkey`; `POST /keys/{cloud.AZURE_KEY}/{{version}}/unwrapkey?api-version={cloud.AZURE_API_VERSION}`) "
+            "and Google `:decrypt` (an ENCRYPT_DECRYPT key, a ciphertext of 32 bytes made by `:encrypt`; "
+            f"`POST {cloud.gcp_key_path()}:decrypt`), each one fixed request with `Authorization: Bearer <token>` "
+            "(a token fetched from the dialect's token endpoint just before each cell), shuffled in with the other "
+            "cells of each repetition. The ratio is over Strongroom's AWS Decrypt (32 B, AES-256-GCM) at the same "
+            "concurrency in the same repetition, median (min–max); req/s and latencies are medians over "
+            "repetitions.", ""]
+    rows = []
+    for e in (e for e in entries if not e["token"]):
+        on = {"system": "strongroom", "connections": e["connections"], "mode": "fixed"}
+        mine, aws = find(s["cells"], operation=e["operation"], **on), find(s["cells"], operation="Decrypt", **on)
+        rows.append([cloud.LABELS[e["operation"]], str(e["connections"]), *_rps_p50_p99(mine),
+                     _n(mine["cpu_s_per_1k"] if mine else None, ".3f"), *_rps_p50_p99(aws),
+                     _ratio(e["vs_aws_decrypt"], ".2f"), _errors(mine)])
+    if rows:
+        out += _table(["operation", "conc", "req/s", "p50 ms", "p99 ms", "CPU s / 1k req", "AWS Decrypt req/s",
+                       "p50 ms", "p99 ms", "req/s / AWS Decrypt", "errors"], rows)
+    tokens = [e for e in entries if e["token"]]
+    if tokens:
+        out += ["", "The token step, measured apart: Azure's `POST /{tenant}/oauth2/v2.0/token` (client-credentials "
+                "grant with the app's client id and secret, scope `https://vault.azure.net/.default`) and Google's "
+                "`POST /token` (JWT-bearer grant). The Google assertion (RS256, signed with the service account's "
+                "key, an hour's lifetime) is signed once per cell and replayed: the server accepts it within its "
+                "lifetime and issues a new token for every request. The ratio is over AWS Decrypt at the same "
+                "concurrency, paired per repetition, when that cell ran.", ""]
+        rows = []
+        for e in tokens:
+            on = {"system": "strongroom", "connections": e["connections"], "mode": "fixed"}
+            mine = find(s["cells"], operation=e["operation"], **on)
+            rows.append([cloud.LABELS[e["operation"]], str(e["connections"]), *_rps_p50_p99(mine),
+                         _n(mine["cpu_s_per_1k"] if mine else None, ".3f"), _ratio(e["vs_aws_decrypt"], ".2f"),
+                         _errors(mine)])
+        out += _table(["token endpoint", "conc", "req/s", "p50 ms", "p99 ms", "CPU s / 1k req",
+                       "req/s / AWS Decrypt", "errors"], rows)
+    extra = config.get("cloud_aws_concurrency") or []
+    if extra:
+        out += ["", "AWS Decrypt at " + ", ".join(map(str, extra)) + " connections was measured for this pairing "
+                "only (those cells are not among the main operations)."]
+    return out
+
+
+def _errors(row: dict[str, Any] | None) -> str:
+    if row is None:
+        return "–"
+    return f"{row['errors']:,}" + (f" (+{row['failed_runs']} failed runs)" if row["failed_runs"] else "")
 
 
 def _kmip_systems(machine: dict[str, Any], config: dict[str, Any], tls: dict[str, str]) -> list[str]:

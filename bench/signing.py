@@ -31,6 +31,10 @@ REQUEST_SEPARATOR = "\n@@STRONGROOM-BENCH-REQUEST@@\n"
 RESULT_PREFIX = "BENCH-RESULT"
 
 
+class RequestError(RuntimeError):
+    """A cell's requests could not be built (e.g. its bearer token was refused): the cell fails, the run goes on."""
+
+
 @dataclass(frozen=True, slots=True)
 class SigningKey:
     access_key_id: str

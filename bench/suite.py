@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from bench import scale, startup
+from bench import cloud, scale, startup
+from bench.cloud_setup import CloudClient
 from bench.kmip import KmipRunner, KmipTarget, kmip_cells, kmip_warmup
 from bench.kmip_load import MODES as KMIP_MODES
 from bench.measure import Cell, CellRun, Runner, Warmup, calibrate
@@ -28,6 +29,9 @@ SPREAD_WARMUP_KEYS = 10_000  # covers the 100- and 10,000-key stores whole
 CELL_OVERHEAD_S = 0.4  # signing, preflight, quiet check, wrk start-up, /proc reads, per cell (measured ~0.35 s)
 KMIP_CELL_OVERHEAD_S = 0.55  # preflight handshake, quiet check, forking the clients, opening held connections
 KMIP_SETUP_S = 6.0  # starting PyKMIP, making the objects on both servers, the warm-up's own overhead
+CLOUD_SETUP_S = 3.0  # the two identities (CLI runs), the RSA-2048 key, the key ring, the checks
+CLOUD_WARMUP_S = 1  # per cloud operation, at WARMUP_CONNECTIONS
+WARMUP_CONNECTIONS = 8
 
 
 @dataclass
@@ -55,6 +59,8 @@ class Plan:
     kmip_cap: dict[str, int] = field(default_factory=dict)  # a system's highest KMIP concurrency, if capped
     startup_reps: int = 0  # starts of each startup target (0: no startup phase)
     startup_keys: list[int] = field(default_factory=list)  # store sizes whose start is timed
+    cloud_concurrency: list[int] = field(default_factory=list)  # Azure unwrapkey and Google decrypt
+    cloud_token_concurrency: list[int] = field(default_factory=list)  # the Azure and Google token endpoints
 
     def cell_seconds(self) -> float:
         return self.duration_s + self.warmup_s + CELL_OVERHEAD_S
@@ -62,7 +68,34 @@ class Plan:
     def main_rep_seconds(self) -> float:
         cells = ((2 * len(self.operations) + 1) * len(self.concurrency) + len(self.postgres_concurrency)
                  + len(TRANSIT_OPERATIONS) * len(self.transit_systems) * len(self.transit_concurrency))
-        return cells * self.cell_seconds()
+        return cells * self.cell_seconds() + self.cloud_rep_seconds()
+
+    @property
+    def cloud(self) -> bool:
+        return bool(self.cloud_concurrency or self.cloud_token_concurrency)
+
+    def cloud_aws_concurrency(self) -> list[int]:
+        """AWS Decrypt concurrencies the cloud cells pair with that the main cells do not measure already."""
+        if "Decrypt" in self.operations:
+            return [c for c in self.cloud_concurrency if c not in self.concurrency]
+        return list(self.cloud_concurrency)
+
+    def cloud_cells_per_rep(self) -> int:
+        return (len(cloud.DATA_OPERATIONS) * len(self.cloud_concurrency) + len(self.cloud_aws_concurrency())
+                + len(cloud.TOKEN_OPERATIONS) * len(self.cloud_token_concurrency))
+
+    def cloud_rep_seconds(self) -> float:
+        return self.cloud_cells_per_rep() * self.cell_seconds()
+
+    def cloud_setup_seconds(self) -> float:
+        """The identities and keys, and the cloud cells' warm-up pass."""
+        if not self.cloud:
+            return 0.0
+        return CLOUD_SETUP_S + len(cloud.CLOUD_OPERATIONS) * (CLOUD_WARMUP_S + CELL_OVERHEAD_S)
+
+    def cloud_seconds(self) -> float:
+        """What the cloud cells add to a run: set-up, warm-up, their cells in every repetition."""
+        return self.cloud_setup_seconds() + self.reps * self.cloud_rep_seconds()
 
     def createkey_rep_seconds(self) -> float:
         return (2 * len(self.createkey_concurrency) + len(self.postgres_concurrency)) * self.cell_seconds()
@@ -100,6 +133,7 @@ class Plan:
                 + (self.profile_seconds + 10 if self.profile_seconds and max(self.scale_keys, default=0) >= 100_000
                    else 0)
                 + (3 + len(TRANSIT_OPERATIONS) * len(self.transit_systems) if self.transit_systems else 0)  # start-up
+                + self.cloud_setup_seconds()
                 + self.kmip_seconds()
                 + self.startup_seconds()
                 + 25)
@@ -172,17 +206,25 @@ def print_run(label: str, run: CellRun) -> None:
 
 
 def global_warmup(runner: Runner, systems: dict[str, System], operations: list[str],
-                  transit_systems: list[str]) -> None:
+                  transit_systems: list[str], cloud_client: CloudClient | None = None) -> None:
     """One short pass over every system and operation, so no measured cell is the first to touch a path."""
     warm = dataclasses.replace(runner, duration_s=1, warmup_s=0, gate=None)
     for name, system in systems.items():
         aws = operations if name in ("strongroom", "moto") else ["Encrypt"] if system.signing_key else []
         for operation in [*aws, *(TRANSIT_OPERATIONS if name in transit_systems else [])]:
-            warm.run(Cell(name, operation, 8, "warmup"), system, lambda s=system, o=operation: [s.request(o)],
-                     rep=-1, position=0)
+            warm.run(Cell(name, operation, WARMUP_CONNECTIONS, "warmup"), system,
+                     lambda s=system, o=operation: [s.request(o)], rep=-1, position=0)
+    if cloud_client is not None:
+        warm = dataclasses.replace(warm, duration_s=CLOUD_WARMUP_S)
+        for operation in cloud.CLOUD_OPERATIONS:
+            run = warm.run(Cell("strongroom", operation, WARMUP_CONNECTIONS, "warmup"), systems["strongroom"],
+                           lambda o=operation: [cloud_client.request(o)], rep=-1, position=0)
+            if run.error:
+                print(f"[main] warm-up {operation}: {run.error[:300]}", flush=True)
 
 
-def main_phase(runner: Runner, plan: Plan, systems: dict[str, System], reserve: float) -> PhaseLog:
+def main_phase(runner: Runner, plan: Plan, systems: dict[str, System], reserve: float,
+               cloud_client: CloudClient | None = None) -> PhaseLog:
     cells: list[tuple[Cell, System, Callable[[], list[Request]]]] = []
     for connections in plan.concurrency:
         for name in ("strongroom", "moto"):
@@ -194,6 +236,8 @@ def main_phase(runner: Runner, plan: Plan, systems: dict[str, System], reserve: 
         cells.append((Cell("bare", "Encrypt", connections), bare, lambda s=bare: [s.request("Encrypt")]))
     cells += _postgres_cells(plan, systems, "Encrypt")
     cells += _transit_cells(plan, systems)
+    if cloud_client is not None:
+        cells += cloud_cells(plan, systems["strongroom"], cloud_client)
     rng = random.Random(plan.seed)
     return run_interleaved(runner, plan, cells, plan.reps, plan.main_rep_seconds(), reserve, rng=rng, label="main")
 
@@ -239,6 +283,21 @@ def _transit_cells(plan: Plan, systems: dict[str, System]) -> list[tuple[Cell, S
     return [(Cell(name, operation, connections), systems[name], lambda s=systems[name], o=operation: [s.request(o)])
             for connections in plan.transit_concurrency for name in plan.transit_systems
             for operation in TRANSIT_OPERATIONS]
+
+
+def cloud_cells(plan: Plan, strongroom: System,
+                client: CloudClient) -> list[tuple[Cell, System, Callable[[], list[Request]]]]:
+    """Azure unwrapkey and Google decrypt at ``plan.cloud_concurrency``, with AWS Decrypt at any of those the main
+    cells leave out (so each pairs with AWS Decrypt per repetition), and both token endpoints at
+    ``plan.cloud_token_concurrency``: shuffled with the other cells. ``client.request(operation)`` fetches a fresh
+    token each time a cell's request is built."""
+    cells = [(Cell("strongroom", operation, c), strongroom, lambda o=operation: [client.request(o)])
+             for c in plan.cloud_concurrency for operation in cloud.DATA_OPERATIONS]
+    cells += [(Cell("strongroom", "Decrypt", c), strongroom, lambda: [strongroom.request("Decrypt")])
+              for c in plan.cloud_aws_concurrency()]
+    cells += [(Cell("strongroom", operation, c), strongroom, lambda o=operation: [client.request(o)])
+              for c in plan.cloud_token_concurrency for operation in cloud.TOKEN_OPERATIONS]
+    return cells
 
 
 def connection_header(system: System, operation: str = "Encrypt") -> str:

@@ -18,7 +18,7 @@ from typing import Any
 import boto3
 import botocore.config
 
-from bench import transit
+from bench import cloud, transit
 from bench.processes import ManagedProcess, http_status, port_open, process_tree, start_process, wait_until
 from bench.signing import REGION, Request, SigningKey, operation_params, sign
 
@@ -32,7 +32,8 @@ assert len(DEV_KEY.secret_access_key) == 40 and len(MOTO_KEY.secret_access_key) 
 # What each operation's reply must hold for a request to count as correctly prepared (preflight check).
 EXPECTED_REPLY_MEMBER = {"Encrypt": "CiphertextBlob", "Decrypt": "Plaintext", "GenerateDataKey": "Plaintext",
                          "ReEncrypt": "CiphertextBlob", "CreateKey": "KeyMetadata", "Sign": "Signature",
-                         "GenerateMac": "Mac", **transit.EXPECTED_REPLY_PATH}
+                         "GenerateMac": "Mac", **transit.EXPECTED_REPLY_PATH,
+                         **cloud.EXPECTED_REPLY_PATH}
 
 
 def clean_env(**extra: str) -> dict[str, str]:
