@@ -4,13 +4,12 @@ Azure's own SDK."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from kms_harness import ServerInfo, ServerProcess, clean_env
+from kms_harness import ServerInfo, ServerProcess
+from test_azure_mongocrypt import create_app
 
 from strongroom_client import Algorithm, ClientEncryption, DekCache, KmsError, MemoryKeyVault
 from tests.client.mongocrypt_oracle import Oracle
@@ -30,12 +29,7 @@ def azure_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerInf
 
 @pytest.fixture(scope="module")
 def app(azure_server: ServerInfo) -> dict[str, str]:
-    made = subprocess.run([sys.executable, "-m", "strongroom", "azure", "apps", "create", "--account",
-                           azure_server.account_id, "--data-dir", str(azure_server.ca_file.parents[1])],
-                          capture_output=True, text=True, timeout=60, env=clean_env())
-    assert made.returncode == 0, made.stderr
-    fields = dict(line.split("=", 1) for line in made.stdout.splitlines() if "=" in line)
-    return {k.strip(): v.strip() for k, v in fields.items()}
+    return create_app(azure_server)
 
 
 @pytest.fixture(scope="module")

@@ -70,32 +70,32 @@ class Router:
         if request.method == "GET" and request.path in ("/health", "/ready", "/metrics"):
             return self._operational(request.path)
         started = time.perf_counter()
-        key_spec = None if self._core.sealed else self._key_to_make_first(request)
+        adapter = self._adapter(request.path)
+        ask = None if self._core.sealed else getattr(adapter, "key_to_make_first", None)
+        key_spec = ask(request) if ask is not None else None
         if key_spec is not None:
-            return self._after_making(key_spec, request, started)
-        return self._handle(request, started)
+            return self._after_making(key_spec, adapter, request, started)
+        return self._handle(adapter, request, started)
 
-    async def _after_making(self, key_spec: str, request: HttpRequest, started: float) -> HttpResponse:
+    async def _after_making(self, key_spec: str, adapter: HttpAdapter, request: HttpRequest,
+                            started: float) -> HttpResponse:
         """An RSA key takes up to a second to generate: make it in a worker thread, then handle the request."""
         try:
             await asyncio.get_running_loop().run_in_executor(None, self._core.make_key_ahead, key_spec)
         except Exception:  # the request then generates its key itself
             log.exception("could not make a %s key ahead", key_spec)
-        return self._handle(request, started)
-
-    def _key_to_make_first(self, request: HttpRequest) -> str | None:
-        """The RSA key spec the request will generate, if its adapter can tell (``key_to_make_first``)."""
-        ask = getattr(self._adapter(request.path), "key_to_make_first", None)
-        return ask(request) if ask is not None else None
+        return self._handle(adapter, request, started)
 
     def _adapter(self, path: str) -> HttpAdapter:
+        if path == "/":  # every AWS request: no mount claims the root
+            return self._aws
         for serves, adapter in self._mounts:
             if serves(path):
                 return adapter
         return self._aws
 
-    def _handle(self, request: HttpRequest, started: float) -> HttpResponse:
-        response = self._adapter(request.path).handle(request)
+    def _handle(self, adapter: HttpAdapter, request: HttpRequest, started: float) -> HttpResponse:
+        response = adapter.handle(request)
         elapsed = time.perf_counter() - started
         facts = response.facts or {}
         if self._metrics is not None:
