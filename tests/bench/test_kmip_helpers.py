@@ -13,7 +13,39 @@ from bench.kmip import kmip_cells
 from bench.kmip_load import ClientReport, merge, percentile, split_connections
 from bench.pykmip import server_config
 from bench.suite import Plan
-from bench.ttlv import item
+from strongroom_client.providers.kmip_messages import (
+    AES,
+    BATCH_COUNT,
+    BLOCK_CIPHER_MODE,
+    CBC,
+    CRYPTOGRAPHIC_ALGORITHM,
+    CRYPTOGRAPHIC_PARAMETERS,
+    ENCRYPT,
+    GET,
+    OPERATION,
+    PADDING_METHOD,
+    PKCS5,
+    PROTOCOL_VERSION,
+    PROTOCOL_VERSION_MAJOR,
+    PROTOCOL_VERSION_MINOR,
+    RANDOM_IV,
+    REQUEST_HEADER,
+    REQUEST_PAYLOAD,
+    UNIQUE_IDENTIFIER,
+)
+from strongroom_client.providers.ttlv import (
+    DATE_TIME,
+    Item,
+    byte_string,
+    decode,
+    encode,
+    enumeration,
+    integer,
+    structure,
+    text,
+)
+
+RESPONSE_HEADER = 0x42007A
 
 # libmongocrypt's golden Get request (kms-message/test/test_kms_kmip_request.c).
 GOLDEN_GET = bytes.fromhex(
@@ -30,36 +62,32 @@ GOLDEN_REGISTER_RESPONSE = bytes.fromhex(
     "42000f0100000038" "42005c05000000040000000300000000" "42007f05000000040000000000000000"
     "42007c010000001042009407000000023339000000000000")
 
-def _response(batch_children: list[bytes]) -> bytes:
-    header = item(ttlv.RESPONSE_HEADER, ttlv.STRUCTURE, [
-        item(ttlv.PROTOCOL_VERSION, ttlv.STRUCTURE, [item(ttlv.PROTOCOL_VERSION_MAJOR, ttlv.INTEGER, 1),
-                                                  item(ttlv.PROTOCOL_VERSION_MINOR, ttlv.INTEGER, 2)]),
-        item(0x420092, ttlv.DATE_TIME, 1_700_000_000), item(ttlv.BATCH_COUNT, ttlv.INTEGER, 1)])
-    return item(ttlv.RESPONSE_MESSAGE, ttlv.STRUCTURE, [header, item(ttlv.BATCH_ITEM, ttlv.STRUCTURE, batch_children)])
+def _response(batch_children: list[Item]) -> bytes:
+    header = structure(RESPONSE_HEADER, structure(PROTOCOL_VERSION, integer(PROTOCOL_VERSION_MAJOR, 1),
+                                                  integer(PROTOCOL_VERSION_MINOR, 2)),
+                       Item(0x420092, DATE_TIME, 1_700_000_000), integer(BATCH_COUNT, 1))
+    return encode(structure(ttlv.RESPONSE_MESSAGE, header, structure(ttlv.BATCH_ITEM, *batch_children)))
 
 
-def _success(operation: int, payload: list[bytes]) -> bytes:
-    return _response([item(ttlv.OPERATION, ttlv.ENUMERATION, operation), item(ttlv.RESULT_STATUS, ttlv.ENUMERATION, 0),
-                      item(ttlv.RESPONSE_PAYLOAD, ttlv.STRUCTURE, payload)])
+def _success(operation: int, payload: list[Item]) -> bytes:
+    return _response([enumeration(OPERATION, operation), enumeration(ttlv.RESULT_STATUS, 0),
+                      structure(ttlv.RESPONSE_PAYLOAD, *payload)])
 
 
 def _failure(operation: int) -> bytes:
-    return _response([item(ttlv.OPERATION, ttlv.ENUMERATION, operation), item(ttlv.RESULT_STATUS, ttlv.ENUMERATION, 1),
-                      item(ttlv.RESULT_REASON, ttlv.ENUMERATION, 1),
-                      item(ttlv.RESULT_MESSAGE, ttlv.TEXT_STRING, "Could not locate object: nope")])
+    return _response([enumeration(OPERATION, operation), enumeration(ttlv.RESULT_STATUS, 1),
+                      enumeration(ttlv.RESULT_REASON, 1), text(ttlv.RESULT_MESSAGE, "Could not locate object: nope")])
 
 
 def _get_answer(material: bytes, kind: int = ttlv.SECRET_DATA) -> bytes:
-    key_value = item(ttlv.KEY_VALUE, ttlv.STRUCTURE, [item(ttlv.KEY_MATERIAL, ttlv.BYTE_STRING, material)])
-    return _success(ttlv.OP_GET, [item(0x420057, ttlv.ENUMERATION, 7),
-                                  item(ttlv.UNIQUE_IDENTIFIER, ttlv.TEXT_STRING, "1"),
-                                  item(kind, ttlv.STRUCTURE, [item(ttlv.KEY_BLOCK, ttlv.STRUCTURE, [key_value])])])
+    key_value = structure(ttlv.KEY_VALUE, byte_string(ttlv.KEY_MATERIAL, material))
+    return _success(GET, [enumeration(0x420057, 7), text(UNIQUE_IDENTIFIER, "1"),
+                          structure(kind, structure(ttlv.KEY_BLOCK, key_value))])
 
 
 def _encrypt_answer(iv: bytes) -> bytes:
-    return _success(ttlv.OP_ENCRYPT, [item(ttlv.UNIQUE_IDENTIFIER, ttlv.TEXT_STRING, "2"),
-                                      item(ttlv.DATA, ttlv.BYTE_STRING, bytes(48)),
-                                      item(ttlv.IV_COUNTER_NONCE, ttlv.BYTE_STRING, iv)])
+    return _success(ENCRYPT, [text(UNIQUE_IDENTIFIER, "2"), byte_string(ttlv.DATA, bytes(48)),
+                              byte_string(ttlv.IV_COUNTER_NONCE, iv)])
 
 
 def test_get_request_is_libmongocrypts_golden_bytes() -> None:
@@ -70,44 +98,34 @@ def test_get_request_is_libmongocrypts_golden_bytes() -> None:
 def test_encrypt_request_has_libmongocrypts_shape() -> None:
     message = ttlv.encrypt_request("42", bytes(range(32)))
     assert len(message) % 8 == 0 and ttlv.message_length(message) == len(message)
-    (top,) = ttlv.parse(message)
-    assert top.tag == ttlv.REQUEST_MESSAGE
-    version = top.path(ttlv.REQUEST_HEADER, ttlv.PROTOCOL_VERSION)
-    assert version is not None and [int.from_bytes(c.value[:4], "big") for c in version.value] == [1, 2]  # type: ignore
+    top = decode(message)
+    version = top.path(REQUEST_HEADER, PROTOCOL_VERSION)
+    assert version is not None and [c.value for c in version.value] == [1, 2]  # type: ignore[union-attr]
     batch = top.child(ttlv.BATCH_ITEM)
-    assert batch is not None
-    assert batch.child(ttlv.OPERATION).value[:4] == (0x1F).to_bytes(4, "big")  # type: ignore[union-attr]
-    payload = batch.child(ttlv.REQUEST_PAYLOAD)
+    assert batch is not None and batch.child(OPERATION).value == ENCRYPT  # type: ignore[union-attr]
+    payload = batch.child(REQUEST_PAYLOAD)
     assert payload is not None
-    assert payload.child(ttlv.UNIQUE_IDENTIFIER).value == b"42"  # type: ignore[union-attr]
+    assert payload.child(UNIQUE_IDENTIFIER).value == "42"  # type: ignore[union-attr]
     assert payload.child(ttlv.DATA).value == bytes(range(32))  # type: ignore[union-attr]
-    params = payload.child(ttlv.CRYPTOGRAPHIC_PARAMETERS)
+    params = payload.child(CRYPTOGRAPHIC_PARAMETERS)
     assert params is not None
-    fields = {c.tag: int.from_bytes(c.value, "big") for c in params.value}  # type: ignore[union-attr]
-    assert fields == {ttlv.BLOCK_CIPHER_MODE: ttlv.CBC, ttlv.PADDING_METHOD: ttlv.PKCS5,
-                      ttlv.CRYPTOGRAPHIC_ALGORITHM: ttlv.AES, ttlv.RANDOM_IV: 1}
-
-
-def test_item_pads_to_eight_bytes_and_rejects_unknown_types() -> None:
-    assert item(0x420055, ttlv.TEXT_STRING, "abc") == bytes.fromhex("4200550700000003") + b"abc" + bytes(5)
-    assert item(0x4200C5, ttlv.BOOLEAN, True) == bytes.fromhex("4200c506000000080000000000000001")
-    with pytest.raises(ValueError):
-        item(0x420001, 0x04, 1)
+    fields = {c.tag: c.value for c in params.value}  # type: ignore[union-attr]
+    assert fields == {BLOCK_CIPHER_MODE: CBC, PADDING_METHOD: PKCS5, CRYPTOGRAPHIC_ALGORITHM: AES, RANDOM_IV: True}
 
 
 def test_result_status_walks_to_the_batch_items_status() -> None:
     assert ttlv.result_status(GOLDEN_REGISTER_RESPONSE) == ttlv.SUCCESS
-    assert ttlv.result_status(_failure(ttlv.OP_GET)) == 1
+    assert ttlv.result_status(_failure(GET)) == 1
     assert ttlv.result_status(_get_answer(bytes(96))) == ttlv.SUCCESS
     assert ttlv.result_status(GOLDEN_GET) == -1  # a request, not a response
     assert ttlv.result_status(b"\x42\x00") == -1
-    assert ttlv.result_status(_response([item(ttlv.OPERATION, ttlv.ENUMERATION, 10)])) == -1  # no status at all
+    assert ttlv.result_status(_response([enumeration(OPERATION, 10)])) == -1  # no status at all
 
 
 def test_result_status_is_not_fooled_by_status_bytes_inside_a_value() -> None:
-    lookalike = item(ttlv.RESULT_STATUS, ttlv.ENUMERATION, 0)
-    message = _response([item(ttlv.OPERATION, ttlv.ENUMERATION, 10), item(ttlv.RESULT_STATUS, ttlv.ENUMERATION, 1),
-                         item(ttlv.RESPONSE_PAYLOAD, ttlv.STRUCTURE, [item(ttlv.DATA, ttlv.BYTE_STRING, lookalike)])])
+    lookalike = encode(enumeration(ttlv.RESULT_STATUS, 0))
+    message = _response([enumeration(OPERATION, 10), enumeration(ttlv.RESULT_STATUS, 1),
+                         structure(ttlv.RESPONSE_PAYLOAD, byte_string(ttlv.DATA, lookalike))])
     assert ttlv.result_status(message) == 1
 
 
@@ -118,10 +136,10 @@ def test_check_reply_accepts_what_libmongocrypt_reads() -> None:
 
 
 def test_check_reply_explains_what_is_wrong() -> None:
-    failed = ttlv.check_reply("KmipGet", _failure(ttlv.OP_GET))
+    failed = ttlv.check_reply("KmipGet", _failure(GET))
     assert failed is not None and "ResultStatus 1" in failed and "Could not locate object" in failed
     assert "IVCounterNonce" in (ttlv.check_reply("KmipEncrypt", _encrypt_answer(bytes(12))) or "")
-    assert "KeyMaterial" in (ttlv.check_reply("KmipGet", _success(ttlv.OP_GET, [])) or "")
+    assert "KeyMaterial" in (ttlv.check_reply("KmipGet", _success(GET, [])) or "")
     assert "unreadable" in (ttlv.check_reply("KmipGet", GOLDEN_REGISTER_RESPONSE[:-8]) or "")
     assert "not a ResponseMessage" in (ttlv.check_reply("KmipGet", GOLDEN_GET) or "")
 
